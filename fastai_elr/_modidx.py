@@ -16,6 +16,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                      'fastai_elr/callback.py'),
                                      'fastai_elr.callback.ELRCallback.item_state': ( 'callback.html#elrcallback.item_state',
                                                                                      'fastai_elr/callback.py'),
+                                     'fastai_elr.callback.ELRCallback.labels': ( 'callback.html#elrcallback.labels',
+                                                                                 'fastai_elr/callback.py'),
                                      'fastai_elr.callback.ELRCallback.load_item_state': ( 'callback.html#elrcallback.load_item_state',
                                                                                           'fastai_elr/callback.py'),
                                      'fastai_elr.callback.ELRCallback.mislabeled': ( 'callback.html#elrcallback.mislabeled',
