@@ -5,3 +5,5 @@ from .checkpoint import *
 from .callback import *
 from .noise import *
 from .data import *
+from .plus import *
+from .interpret import *
