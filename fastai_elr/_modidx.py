@@ -47,7 +47,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'fastai_elr.cli._Parser.error': ('cli.html#_parser.error', 'fastai_elr/cli.py'),
                                 'fastai_elr.cli._bool': ('cli.html#_bool', 'fastai_elr/cli.py'),
                                 'fastai_elr.cli._flatten': ('cli.html#_flatten', 'fastai_elr/cli.py'),
-                                'fastai_elr.cli._interpretation': ('cli.html#_interpretation', 'fastai_elr/cli.py'),
                                 'fastai_elr.cli._schedule': ('cli.html#_schedule', 'fastai_elr/cli.py'),
                                 'fastai_elr.cli.check': ('cli.html#check', 'fastai_elr/cli.py'),
                                 'fastai_elr.cli.cnn': ('cli.html#cnn', 'fastai_elr/cli.py'),
