@@ -204,6 +204,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'fastai_elr.plus.ELRPlusCallback.__getstate__': ( 'plus.html#elrpluscallback.__getstate__',
                                                                                    'fastai_elr/plus.py'),
                                  'fastai_elr.plus.ELRPlusCallback.__init__': ('plus.html#elrpluscallback.__init__', 'fastai_elr/plus.py'),
+                                 'fastai_elr.plus.ELRPlusCallback._draw': ('plus.html#elrpluscallback._draw', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.ELRPlusCallback._init_second': ( 'plus.html#elrpluscallback._init_second',
                                                                                    'fastai_elr/plus.py'),
                                  'fastai_elr.plus.ELRPlusCallback._loss': ('plus.html#elrpluscallback._loss', 'fastai_elr/plus.py'),
