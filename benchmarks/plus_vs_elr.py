@@ -15,8 +15,7 @@ from fastai.vision.all import Learner, Callback, accuracy, set_seed, Flatten
 from fastai_elr.callback import ELRCallback
 from fastai_elr.plus import ELRPlusCallback
 from fastai_elr.data import digits_dls, fashion_mnist_dls
-
-def mlp(): return nn.Sequential(Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+from overhead import mlp   # the digits MLP of the overhead benchmark (this folder is on the path of a script run from it)
 
 def cnn():
     def block(ni, nf): return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1), nn.BatchNorm2d(nf), nn.ReLU(), nn.MaxPool2d(2))
