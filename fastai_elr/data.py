@@ -8,6 +8,7 @@ import gzip, struct
 import numpy as np
 from fastai.vision.all import *
 from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR100_CLASSES
+from .noise import make_noise
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'array_image', 'arrays_dls',
@@ -49,7 +50,7 @@ def load_digits_arrays(seed=0, valid_pct=0.2):
 def digits_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, bs=64, **kwargs) -> DataLoaders:
     "The digits with `noise_fn` noise at `rate` on the training labels"
     xt, yt, xv, yv = load_digits_arrays(seed)
-    noise = noise_fn(yt, rate, n_classes=10, seed=seed)
+    noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=10, seed=seed)
     return arrays_dls(xt, noise.noisy, xv, yv, vocab=[str(i) for i in range(10)], noise=noise, bs=bs, seed=seed, **kwargs)
 
 # %% ../nbs/07_data.ipynb #03586da0
@@ -108,7 +109,7 @@ def fashion_mnist_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, path
                       bs=128, **kwargs) -> DataLoaders:
     "Fashion-MNIST with `noise_fn` noise at `rate` on the training labels (the test set as validation)"
     xt, yt, xv, yv = load_fashion_mnist_arrays(path, n_train, n_valid, seed)
-    noise = noise_fn(yt.astype(np.int64), rate, n_classes=10, seed=seed)
+    noise = make_noise(noise_fn, yt.astype(np.int64), rate, x=xt, n_classes=10, seed=seed)
     return arrays_dls(xt, noise.noisy, xv, yv, vocab=FASHION_MNIST_CLASSES, noise=noise, bs=bs, seed=seed, **kwargs)
 
 # %% ../nbs/07_data.ipynb #f6a76834
@@ -220,7 +221,7 @@ def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:in
     if path is None: path = untar_data(URLs.CIFAR if n_classes == 10 else URLs.CIFAR_100)
     if _cifar_pickles(path, n_classes):
         xt, yt, xv, yv = load_cifar_arrays(path, n_classes)
-        noise = noise_fn(yt, rate, n_classes=n_classes, seed=seed)
+        noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=n_classes, seed=seed)
         kwargs.pop('size', None)
         return arrays_dls(xt, noise.noisy, xv, yv, vocab=CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES,
                           noise=noise, bs=bs, seed=seed, **kwargs)
