@@ -57,17 +57,21 @@ def save(results, path):
     with open(tmp, 'w') as f: json.dump(results, f, indent=1); f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
 
+ALSO = {'SOP': 'label_noise'}   # a second row: SOP ranked by its learned noise
+
 def table(results, seeds) -> str:
-    "Markdown: one row per noise and method, mean ± standard deviation over the seeds"
+    "Markdown: one row per noise and method (ranked by its default score, and SOP also by `label_noise`), mean ± sd over the seeds"
     head = ['noise', 'method', 'best acc', 'last acc', 'F1', 'AUROC', 'P@k', 'ranked by']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for noise in NOISES:
         for method in METHODS:
             rs = [results[k] for s in seeds if (k := f'{noise}/{method}/{s}') in results]
             if not rs: continue
-            cell = lambda c: f"{statistics.mean(r[c] for r in rs):.3f}" + (f" ± {statistics.stdev(r[c] for r in rs):.3f}" if len(rs) > 1 else '')
             rate = statistics.mean(r['rate'] for r in rs)
-            lines.append(f"| {noise} ({rate:.0%}) | {method} | " + ' | '.join(cell(c) for c in COLS) + f" | {rs[0]['by']} |")
+            for by in dict.fromkeys([rs[0]['by'], ALSO.get(method, rs[0]['by'])]):
+                vals = [{**r, **r['scores'][by]} for r in rs]
+                cell = lambda c: f"{statistics.mean(v[c] for v in vals):.3f}" + (f" ± {statistics.stdev(v[c] for v in vals):.3f}" if len(vals) > 1 else '')
+                lines.append(f"| {noise} ({rate:.0%}) | {method} | " + ' | '.join(cell(c) for c in COLS) + f" | {by} |")
     return '\n'.join(lines)
 
 if __name__ == '__main__':
