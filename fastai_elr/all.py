@@ -6,4 +6,5 @@ from .callback import *
 from .noise import *
 from .data import *
 from .plus import *
+from .distributed import *
 from .interpret import *

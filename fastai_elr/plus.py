@@ -10,10 +10,12 @@ from contextlib import contextmanager
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
+from fastai.torch_core import get_model
 from timm.utils import ModelEmaV3
 from .indices import sample_index
 from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, seen_disbelief, flag_mislabeled
-from .loss import check_targets
+from .loss import check_targets, buffer_dtype, check_buffer_fits
+from .distributed import row_exchange
 from .callback import ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
@@ -106,8 +108,9 @@ class ELRPlusCallback(Callback):
     handles_noise = True       # one noise-handling callback per learner
     def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1., ealpha:float=0.997, ema_step:int=40000,
                  ema_update:bool=True, coef_step:int=0, label_correction:bool=False, second_net:bool=True,
-                 mixup:bool=True, ema:bool=True, model2:nn.Module=None):
-        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step)
+                 mixup:bool=True, ema:bool=True, model2:nn.Module=None,
+                 dtype=torch.float32):  # the buffers' storage dtype
+        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step); buffer_dtype(dtype)
         store_attr()
         self.bufs, self._labels, self.x, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
@@ -115,7 +118,11 @@ class ELRPlusCallback(Callback):
     def targets(self):
         "The networks' target buffers combined: mean of the row-normalised buffers (N×C, rows in `dls.train_ds` order)"
         if self.bufs is None: return None
-        return (self.bufs / self.bufs.sum(2, keepdim=True).clamp_min(1e-12)).mean(0)
+        res = torch.empty(self.bufs.shape[1:], dtype=self.bufs.dtype, device=self.bufs.device)
+        for i in range(0, len(res), 1 << 16):   # in float32, a slice of rows at a time: no float32 copy of the buffers
+            b = self.bufs[:, i:i + (1 << 16)].float()
+            res[i:i + (1 << 16)] = (b / b.sum(2, keepdim=True).clamp_min(1e-12)).mean(0)
+        return res
 
     @property
     def labels(self):
@@ -170,7 +177,7 @@ class ELRPlusCallback(Callback):
 
     def before_batch(self):
         if not self.training: return
-        model = self.learn.model
+        model = get_model(self.learn.model)   # under `distrib_ctx`, inside `DistributedDataParallel`
         self.x, self.mixes = self.learn.xb, [(1., None)] * len(model.nets)   # the teachers see the unmixed batch
         if not self.mixup: return
         if not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in self.x):
@@ -187,15 +194,16 @@ class ELRPlusCallback(Callback):
 
     def _prepare(self, pred):
         "Once per fit, at the first training batch: make or check the target buffers"
-        k, n, c = len(self.learn.model.nets), len(self.dls.train_ds), pred.shape[1]
+        k, n, c = len(get_model(self.learn.model).nets), len(self.dls.train_ds), pred.shape[1]
         if self.bufs is None:
-            self.bufs = torch.zeros(k, n, c, device=pred.device)
+            check_buffer_fits(n, c, self.dtype, pred.device, k, type(self).__name__)
+            self.bufs = torch.zeros(k, n, c, device=pred.device, dtype=buffer_dtype(self.dtype))
             self._labels = torch.full((n,), -1, dtype=torch.long, device=pred.device)
         elif self.bufs.shape != (k, n, c):
             raise ValueError(f"The ELR+ targets were made for {self.bufs.shape[1]} items and {self.bufs.shape[2]} classes, "
                 f"but the training set now has {n} items and {c} classes. Call `learn.elr_plus.reset()` to start new "
                 "targets, or train on the data they were made for.")
-        self.bufs, self._labels = self.bufs.to(pred.device), self._labels.to(pred.device)
+        self.bufs, self._labels = self.bufs.to(pred.device, buffer_dtype(self.dtype)), self._labels.to(pred.device)
         self._ready = True
 
     def mix(self, t, k):
@@ -205,7 +213,7 @@ class ELRPlusCallback(Callback):
 
     def after_loss(self):
         if not (self.training and len(self.yb)): return
-        model = self.learn.model
+        model = get_model(self.learn.model)
         outs, model.outs = model.outs, None
         idx, y = self.learn.sample_index.idxs, single_label(outs[0], self.y, type(self).__name__)
         if not self._ready: self._prepare(outs[0])
@@ -214,8 +222,10 @@ class ELRPlusCallback(Callback):
                 probs = []
                 for t, net in model.teachers():
                     with modes_of(net, t): probs.append(F.softmax(t(*self.x).float(), 1))
-                written = torch.stack([update_targets(buf, idx, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
-                self._labels[idx] = torch.where(written, y, self._labels[idx])
+                share = row_exchange(self.learn)   # every process's rows, under `distrib_ctx`
+                i, probs, yi = (idx, probs, y) if share is None else share(idx, probs, y)
+                written = torch.stack([update_targets(buf, i, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
+                self._labels[i] = torch.where(written, yi, self._labels[i])
                 self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
@@ -237,7 +247,7 @@ class ELRPlusCallback(Callback):
 
     def after_step(self):
         if not (self.training and self._active): return
-        model = self.learn.model
+        model = get_model(self.learn.model)
         if model.emas is not None:
             decay = ema_momentum(self._step, self.ealpha, self.ema_step, self.ema_update)
             for e, n in zip(model.emas, model.nets): e.decay = decay; e.update(n)
@@ -246,7 +256,8 @@ class ELRPlusCallback(Callback):
 
     def after_batch(self):
         self.x = None
-        if isinstance(self.learn.model, ELRPlusModel): self.learn.model.outs = self.learn.model.inputs = None
+        model = get_model(self.learn.model)
+        if isinstance(model, ELRPlusModel): model.outs = model.inputs = None
 
     def reset(self):
         "Forget the targets; new ones are made at the next training batch"
@@ -278,7 +289,7 @@ class ELRPlusCallback(Callback):
 
     def load_item_state(self, state):
         dev = next(self.learn.model.parameters()).device
-        self.bufs, self._labels = state['targets'].to(dev), state['labels'].to(dev)
+        self.bufs, self._labels = state['targets'].to(dev, buffer_dtype(self.dtype)), state['labels'].to(dev)
 
     def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets and batch out
         return {k: (None if k in ('bufs', '_labels', 'x', 'mixes') else v) for k, v in self.__dict__.items()}
