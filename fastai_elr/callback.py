@@ -124,8 +124,7 @@ class ELRCallback(Callback):
         if not (self.training and self._active and len(self.yb)): return
         y = single_label(self.pred, self.y, type(self).__name__)
         if not self._ready: self._prepare(y)
-        self.criterion.share = row_exchange(self.learn)   # `None` in one process
-        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, y)
+        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, y, share=row_exchange(self.learn))
         self.nonfinite.add(self.criterion.written, self.iter)
         self.learn.loss_grad = self.loss_grad + reg
         self.learn.loss = self.learn.loss_grad.clone()

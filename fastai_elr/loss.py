@@ -70,7 +70,7 @@ def check_hparams(lam=None, beta=None):
     if beta is not None and not 0 <= beta < 1:
         raise ValueError(f"beta must be in [0, 1) (the targets' momentum; the paper uses 0.7 or 0.9), got {beta}")
 
-# %% ../nbs/01_loss.ipynb #723ded13
+# %% ../nbs/01_loss.ipynb #6b41aa12
 BUFFER_DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
 def buffer_dtype(dtype) -> torch.dtype:
@@ -124,7 +124,6 @@ class ELRLoss(nn.Module):
         self.register_buffer('target', torch.zeros(num_examp, num_classes, dtype=dtype))
         self.register_buffer('labels', torch.full((num_examp,), -1, dtype=torch.long))
         self.written = None   # rows of the last batch whose predictions were finite, and so were written
-        self.share = None     # (index, probs, label) -> the rows that update the targets (all processes' rows)
 
     @property
     def num_examp(self): return len(self.target)
@@ -136,12 +135,12 @@ class ELRLoss(nn.Module):
             raise ValueError(f"index and label must have one entry per row of output ({output.shape[0]}); got index "
                              f"{tuple(index.shape)} and label {None if label is None else tuple(label.shape)}")
 
-    def regularizer(self, index, output, label=None):
-        "Update the targets of rows `index` from `output`, then return `lam * mean log(1 - <t, p>)`"
+    def regularizer(self, index, output, label=None, share=None):
+        "Update the targets of rows `index` (with `share`: of the rows it returns) from `output`, then return `lam * mean log(1 - <t, p>)`"
         self._check(index, output, label)
         with torch.autocast(output.device.type, enabled=False):  # float32 even under autocast: <t,p> may round to 1
             p = clamped_probs(output)
-            i, q, y = (index, p, label) if self.share is None else self.share(index, p, label)
+            i, q, y = (index, p, label) if share is None else share(index, p, label)
             self.written = update_targets(self.target, i, q, self.beta)
             if y is not None: self.labels[i] = torch.where(self.written, y, self.labels[i])
             return self.lam * elr_penalty(self.target[index], p)
