@@ -88,6 +88,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'fastai_elr.config.from_original': ('config.html#from_original', 'fastai_elr/config.py'),
                                    'fastai_elr.config.holds_run': ('config.html#holds_run', 'fastai_elr/config.py'),
                                    'fastai_elr.config.is_original': ('config.html#is_original', 'fastai_elr/config.py'),
+                                   'fastai_elr.config.method_settings': ('config.html#method_settings', 'fastai_elr/config.py'),
                                    'fastai_elr.config.read_config': ('config.html#read_config', 'fastai_elr/config.py'),
                                    'fastai_elr.config.resolve': ('config.html#resolve', 'fastai_elr/config.py'),
                                    'fastai_elr.config.resolve_arch': ('config.html#resolve_arch', 'fastai_elr/config.py'),

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import argparse, json, sys, warnings
 from pathlib import Path
-from .config import (METHODS, DATASETS, BadInput, shipped_configs, resolve, check_data, check_out, checkpoint_file)
+from .config import (METHODS, DATASETS, BadInput, shipped_configs, resolve, check_data, check_out, checkpoint_file,
+                               method_settings)
 
 # %% auto #0
 __all__ = ['parser', 'one_line', 'settings', 'main']
@@ -75,12 +76,13 @@ def main(argv=None) -> int:
         if args.dry_run:
             try: check_data(cfg)
             except BadInput as e: say('warning', e)
-            print(json.dumps(cfg, indent=1)); return 0
+            print(json.dumps(method_settings(cfg), indent=1)); return 0
+        warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)  # from fastai's import: nothing to act on
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others
     except KeyboardInterrupt: say('error', "interrupted"); return 130
     return 0
 
-# %% ../nbs/08_cli.ipynb #5b92175d
+# %% ../nbs/08_cli.ipynb #ae654569
 if __name__ == '__main__': sys.exit(main())   # `python -m fastai_elr.cli` is `elr_train`

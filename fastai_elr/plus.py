@@ -109,7 +109,7 @@ class ELRPlusCallback(Callback):
                  mixup:bool=True, ema:bool=True, model2:nn.Module=None):
         check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step)
         store_attr()
-        self.bufs, self._labels, self.x, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
+        self.bufs, self._labels, self.unmixed, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
     @property
     def targets(self):
@@ -166,24 +166,24 @@ class ELRPlusCallback(Callback):
         sample_index(self.learn)
         model = self._wrap()
         self._init_second(model)
-        self._active, self._ready, self._step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
+        self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
 
     def before_batch(self):
         if not self.training: return
         model = self.learn.model
-        self.x, self.mixes = self.learn.xb, [(1., None)] * len(model.nets)   # the teachers see the unmixed batch
+        self.unmixed, self.mixes = self.learn.xb, [(1., None)] * len(model.nets)   # the teachers see the unmixed batch
         if not self.mixup: return
-        if not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in self.x):
+        if not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in self.unmixed):
             raise ValueError(f"{type(self).__name__} mixes the inputs, which must be floating-point tensors; "
                              "pass `mixup=False` for other inputs.")
         self.mixes = [self._draw() for _ in model.nets]   # each network its own draw: decorrelates the two
-        model.inputs = [tuple(self.mix(x, k) for x in self.x) for k in range(len(model.nets))]
+        model.inputs = [tuple(self.mix(x, k) for x in self.unmixed) for k in range(len(model.nets))]
         self.learn.xb = model.inputs[0]
 
     def _draw(self):
         "One mixup weight `max(m, 1-m)`, `m ~ Beta(malpha, malpha)`, and one permutation for the whole batch"
         m = torch.distributions.Beta(self.malpha, self.malpha).sample().item()
-        return max(m, 1 - m), torch.randperm(len(self.x[0]), device=self.x[0].device)
+        return max(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
 
     def _prepare(self, pred):
         "Once per fit, at the first training batch: make or check the target buffers"
@@ -213,7 +213,7 @@ class ELRPlusCallback(Callback):
             with torch.no_grad():  # targets from the other network's EMA on the unmixed batch, before either loss
                 probs = []
                 for t, net in model.teachers():
-                    with modes_of(net, t): probs.append(F.softmax(t(*self.x).float(), 1))
+                    with modes_of(net, t): probs.append(F.softmax(t(*self.unmixed).float(), 1))
                 written = torch.stack([update_targets(buf, idx, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
                 self._labels[idx] = torch.where(written, y, self._labels[idx])
                 self.nonfinite.add(written, self.iter)
@@ -229,7 +229,7 @@ class ELRPlusCallback(Callback):
         if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
         q = self.mix(t, k)
         if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
-        reg = self.lam * sigmoid_rampup(self._step, self.coef_step) * elr_penalty(q, clamped_probs(z))
+        reg = self.lam * sigmoid_rampup(self.global_step, self.coef_step) * elr_penalty(q, clamped_probs(z))
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
 
     def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
@@ -239,13 +239,13 @@ class ELRPlusCallback(Callback):
         if not (self.training and self._active): return
         model = self.learn.model
         if model.emas is not None:
-            decay = ema_momentum(self._step, self.ealpha, self.ema_step, self.ema_update)
+            decay = ema_momentum(self.global_step, self.ealpha, self.ema_step, self.ema_update)
             for e, n in zip(model.emas, model.nets): e.decay = decay; e.update(n)
-        self._step += 1
+        self.global_step += 1
         model.step += 1
 
     def after_batch(self):
-        self.x = None
+        self.unmixed = None
         if isinstance(self.learn.model, ELRPlusModel): self.learn.model.outs = self.learn.model.inputs = None
 
     def reset(self):
@@ -281,4 +281,4 @@ class ELRPlusCallback(Callback):
         self.bufs, self._labels = state['targets'].to(dev), state['labels'].to(dev)
 
     def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets and batch out
-        return {k: (None if k in ('bufs', '_labels', 'x', 'mixes') else v) for k, v in self.__dict__.items()}
+        return {k: (None if k in ('bufs', '_labels', 'unmixed', 'mixes') else v) for k, v in self.__dict__.items()}
