@@ -246,6 +246,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'fastai_elr.plus.MergedSplitter.__init__': ('plus.html#mergedsplitter.__init__', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.check_plus_hparams': ('plus.html#check_plus_hparams', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.ema_momentum': ('plus.html#ema_momentum', 'fastai_elr/plus.py'),
+                                 'fastai_elr.plus.layer_keys': ('plus.html#layer_keys', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.modes_of': ('plus.html#modes_of', 'fastai_elr/plus.py'),
-                                 'fastai_elr.plus.reset_layers': ('plus.html#reset_layers', 'fastai_elr/plus.py'),
-                                 'fastai_elr.plus.sigmoid_rampup': ('plus.html#sigmoid_rampup', 'fastai_elr/plus.py')}}}
+                                 'fastai_elr.plus.shuffle_entries': ('plus.html#shuffle_entries', 'fastai_elr/plus.py'),
+                                 'fastai_elr.plus.sigmoid_rampup': ('plus.html#sigmoid_rampup', 'fastai_elr/plus.py'),
+                                 'fastai_elr.plus.vision_twin': ('plus.html#vision_twin', 'fastai_elr/plus.py')}}}
