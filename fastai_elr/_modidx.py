@@ -220,6 +220,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'fastai_elr.noise.LabelNoise.mask': ('noise.html#labelnoise.mask', 'fastai_elr/noise.py'),
                                   'fastai_elr.noise.LabelNoise.rate': ('noise.html#labelnoise.rate', 'fastai_elr/noise.py'),
                                   'fastai_elr.noise._check_mapping': ('noise.html#_check_mapping', 'fastai_elr/noise.py'),
+                                  'fastai_elr.noise._check_matrix': ('noise.html#_check_matrix', 'fastai_elr/noise.py'),
                                   'fastai_elr.noise._check_rate': ('noise.html#_check_rate', 'fastai_elr/noise.py'),
                                   'fastai_elr.noise._exact_counts': ('noise.html#_exact_counts', 'fastai_elr/noise.py'),
                                   'fastai_elr.noise._first': ('noise.html#_first', 'fastai_elr/noise.py'),

@@ -127,11 +127,16 @@ def _exact_counts(n, probs):
     k[np.argsort(-(raw - k), kind='stable')[:n - k.sum()]] += 1
     return k
 
-def transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
-    "Relabel the items of each class `i` with exact counts from row `i` of the C×C `matrix`"
+def _check_matrix(matrix):
+    "`matrix` as a float array, if it is a square matrix of probabilities whose rows sum to 1"
     T = np.asarray(matrix, dtype=float)
     if T.ndim != 2 or T.shape[0] != T.shape[1]: raise ValueError(f"The transition matrix must be square, got shape {T.shape}")
     if (T < 0).any() or not np.allclose(T.sum(1), 1): raise ValueError("Each row of the transition matrix must be probabilities summing to 1")
+    return T
+
+def transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
+    "Relabel the items of each class `i` with exact counts from row `i` of the C×C `matrix`"
+    T = _check_matrix(matrix)
     y, c = _int_labels(labels, len(T))
     rng = np.random.default_rng(seed)
     noisy = y.copy()
@@ -188,9 +193,7 @@ def paper_cifar10_asym_noise(labels, rate:float, n_classes:int=10, seed:int=0) -
 
 def random_transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
     "Draw each item's label from row `y` of the C×C `matrix`, independently (random counts, unlike `transition_noise`)"
-    T = np.asarray(matrix, dtype=float)
-    if T.ndim != 2 or T.shape[0] != T.shape[1]: raise ValueError(f"The transition matrix must be square, got shape {T.shape}")
-    if (T < 0).any() or not np.allclose(T.sum(1), 1): raise ValueError("Each row of the transition matrix must be probabilities summing to 1")
+    T = _check_matrix(matrix)
     y, c = _int_labels(labels, len(T))
     rng = np.random.default_rng(seed)
     noisy = y.copy()
