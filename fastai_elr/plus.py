@@ -51,10 +51,10 @@ def shuffle_entries(model, only=None):
 def vision_twin(learn, net) -> nn.Module:
     "A fresh `net`, made without pretrained weights by the constructor that `vision_learner` used for `learn`"
     from fastai.vision.learner import create_timm_model, create_vision_model
-    arch = getattr(learn, 'arch', None)
-    if arch is None: raise ValueError("the learner was not made by `vision_learner` (it has no `arch`)")
+    arch, n_out = getattr(learn, 'arch', None), getattr(learn, 'n_out', None)
+    if arch is None or n_out is None: raise ValueError("the learner was not made by `vision_learner` (it has no `arch` and `n_out`)")
     kw = dict(pretrained=False, n_in=getattr(learn, 'n_in', 3))
-    new = create_timm_model(arch, learn.n_out, **kw)[0] if isinstance(arch, str) else create_vision_model(arch, learn.n_out, **kw)
+    new = create_timm_model(arch, n_out, **kw)[0] if isinstance(arch, str) else create_vision_model(arch, n_out, **kw)
     shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
     if repr(new) != repr(net) or shapes(new) != shapes(net):
         raise ValueError(f"`{getattr(arch, '__name__', arch)}` made again differs from the learner's model (fastai keeps no record "
