@@ -177,6 +177,9 @@ def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean
     for c in (fn_col, label_col, valid_col, clean_col):
         if c is not None and col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
     if raw.empty: raise ValueError(f"{csv.name} lists no images")
+    holes = np.flatnonzero(raw[col(fn_col)].isna().to_numpy() | raw[col(label_col)].isna().to_numpy())
+    if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 2} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
+                                    f"({len(holes)} such rows): fill them in or remove them")
     df = pd.DataFrame({'fname': raw[col(fn_col)].astype(str), 'label': raw[col(label_col)]})
     missing = [f for f in df.fname if not (path/f).is_file()]
     if missing: raise FileNotFoundError(f"{csv.name} names {len(missing)} files that do not exist in {path}, e.g. {missing[0]}")

@@ -13,7 +13,8 @@ from fastai.callback.core import Callback
 from timm.utils import ModelEmaV3
 from .indices import sample_index
 from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, seen_disbelief, flag_mislabeled
-from .callback import ELRCallback, check_single_label, refuse_mixup
+from .loss import check_targets
+from .callback import ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -126,12 +127,13 @@ class MergedSplitter:
 class ELRPlusCallback(Callback):
     "ELR+: two networks, each with targets from the other's weight average, and mixup inside the ELR regulariser"
     order = ELRCallback.order  # inside MixedPrecision's autocast, before GradientAccumulation scales the loss
+    handles_noise = True       # one noise-handling callback per learner
     def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1., ealpha:float=0.997, ema_step:int=40000,
                  ema_update:bool=True, coef_step:int=0, label_correction:bool=False, second_net:bool=True,
                  mixup:bool=True, ema:bool=True, model2:nn.Module|Callable=None):
         check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step)
         store_attr()
-        self.bufs, self._labels, self.x, self.mixes = None, None, None, None
+        self.bufs, self._labels, self.x, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
     @property
     def targets(self):
@@ -144,7 +146,9 @@ class ELRPlusCallback(Callback):
         "The label each row was trained with (-1 for rows never trained on), or `None` before training"
         return self._labels
 
-    def after_create(self): self._wrap()
+    def after_create(self):
+        refuse_other_methods(self.learn, self)   # before the model is wrapped: a refusal leaves the learner as it was
+        self._wrap()
 
     def _wrap(self):
         "Replace `learn.model` by an `ELRPlusModel` (once), and the splitter and optimizer with it"
@@ -191,12 +195,8 @@ class ELRPlusCallback(Callback):
         model.ready.fill_(True)
 
     def before_fit(self):
-        who = type(self).__name__
         check_hparams(self.lam, self.beta); check_plus_hparams(self.malpha, self.ealpha, self.ema_step, self.coef_step)
-        refuse_mixup(self.learn, who)
-        if any(isinstance(cb, ELRCallback) for cb in self.learn.cbs):
-            raise ValueError(f"{who} and ELRCallback cannot be used together: ELR+ already adds the ELR regulariser, with "
-                             "targets from the networks' weight averages. Keep one of them.")
+        check_fit(self.learn, self)
         sample_index(self.learn)
         model = self._wrap()
         self._init_second(model)
@@ -220,8 +220,7 @@ class ELRPlusCallback(Callback):
         return max(m, 1 - m), torch.randperm(len(self.x[0]), device=self.x[0].device)
 
     def _prepare(self, pred):
-        "Once per fit, at the first training batch: check the task and make or check the target buffers"
-        check_single_label(pred, self.y, type(self).__name__)
+        "Once per fit, at the first training batch: make or check the target buffers"
         k, n, c = len(self.learn.model.nets), len(self.dls.train_ds), pred.shape[1]
         if self.bufs is None:
             self.bufs = torch.zeros(k, n, c, device=pred.device)
@@ -242,15 +241,16 @@ class ELRPlusCallback(Callback):
         if not (self.training and len(self.yb)): return
         model = self.learn.model
         outs, model.outs = model.outs, None
+        idx, y = self.learn.sample_index.idxs, single_label(outs[0], self.y, type(self).__name__)
         if not self._ready: self._prepare(outs[0])
-        idx, y = self.learn.sample_index.idxs, self.y
         if self._active:
             with torch.no_grad():  # targets from the other network's EMA on the unmixed batch, before either loss
                 probs = []
                 for t, net in model.teachers():
                     with modes_of(net, t): probs.append(F.softmax(t(*self.x).float(), 1))
-                for buf, r in zip(self.bufs, probs): update_targets(buf, idx, r, self.beta)
-                self._labels[idx] = y
+                written = torch.stack([update_targets(buf, idx, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
+                self._labels[idx] = torch.where(written, y, self._labels[idx])
+                self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
             losses = [self._loss(k, z.float(), y1, buf[idx]) for k, (z, buf) in enumerate(zip(outs, self.bufs))]
@@ -265,6 +265,9 @@ class ELRPlusCallback(Callback):
         if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
         reg = self.lam * sigmoid_rampup(self._step, self.coef_step) * elr_penalty(q, clamped_probs(z))
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
+
+    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def after_step(self):
         if not (self.training and self._active): return
@@ -296,6 +299,16 @@ class ELRPlusCallback(Callback):
         return seen_disbelief(*self._trained())
 
     def item_state(self): return None if self.bufs is None else {'targets': self.bufs, 'labels': self._labels}
+
+    def check_item_state(self, state):
+        "Fail clearly unless `state` holds one target buffer per network and labels for this learner's training set"
+        if not isinstance(state, dict) or set(state) != {'targets', 'labels'}:
+            raise ValueError(f"the ELR+ state must hold 'targets' and 'labels', found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+        check_targets(state['targets'], state['labels'], *train_shape(self.learn))
+        k = len(self.learn.model.nets) if isinstance(self.learn.model, ELRPlusModel) else 1 + self.second_net
+        if state['targets'].ndim != 3 or len(state['targets']) != k:
+            raise ValueError(f"the ELR+ state holds targets for {len(state['targets']) if state['targets'].ndim == 3 else 'no'} "
+                             f"networks, but this learner trains {k}")
 
     def load_item_state(self, state):
         dev = next(self.learn.model.parameters()).device
