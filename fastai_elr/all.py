@@ -5,5 +5,6 @@ from .checkpoint import *
 from .callback import *
 from .noise import *
 from .data import *
+from .models import *
 from .plus import *
 from .interpret import *
