@@ -44,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     a('--arch', help="'cnn' (small, built in), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
     a('--epochs', type=int, help="number of epochs")
     a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels")
+    a('--noise', choices=('exact', 'paper'), help="exact: r of the labels changed to another class (default); paper: the original code's definitions")
+    a('--pipeline', choices=('plain', 'paper'), help="CIFAR only: paper (default there) is the original's augmentation, normalisation and held-out split")
+    a('--pretrained', nargs='?', const=True, type=_bool, help="start from pretrained weights (from the internet, or --weights)")
+    a('--weights', help="a local file of pretrained weights for the architecture")
     a('--n-train', type=int, dest='n_train', help="train on a seeded random subset of this many items (Fashion-MNIST)")
     a('--seed', type=int, help="seed of the noise, the split and the training")
     a('--out', help="folder for the results (default: runs/<name>, or the resumed run's folder)")
@@ -69,6 +73,7 @@ def main(argv=None) -> int:
     "The `elr_train` console script"
     args = parser().parse_args(argv)
     say = lambda kind, m: print(f"elr_train: {kind}: {one_line(m)}", file=sys.stderr)
+    warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)  # from fastai's import: nothing to act on
     try:
         notes = []
         cfg, out, ck = settings(args, warn=notes.append)
@@ -77,12 +82,11 @@ def main(argv=None) -> int:
             try: check_data(cfg)
             except BadInput as e: say('warning', e)
             print(json.dumps(method_settings(cfg), indent=1)); return 0
-        warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)  # from fastai's import: nothing to act on
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others
     except KeyboardInterrupt: say('error', "interrupted"); return 130
     return 0
 
-# %% ../nbs/08_cli.ipynb #ae654569
+# %% ../nbs/08_cli.ipynb #fb4aba12
 if __name__ == '__main__': sys.exit(main())   # `python -m fastai_elr.cli` is `elr_train`

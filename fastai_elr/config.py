@@ -9,22 +9,22 @@ import fastai_elr
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PLUS_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE', 'RUN_IDENTITY',
-           'RUN_FILES', 'BadInput', 'is_original', 'from_original', 'shipped_configs', 'read_config', 'check',
-           'check_data', 'resolve_arch', 'run_name', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file',
-           'check_out']
+__all__ = ['PLUS_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE', 'RUN_IDENTITY', 'CIFAR',
+           'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'is_original', 'from_original', 'shipped_configs', 'config_file',
+           'read_config', 'check', 'check_data', 'resolve_arch', 'run_name', 'differences', 'resolve',
+           'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
 DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=None, n_valid=None, size=None,
-                arch='cnn', pretrained=False, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
-                schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, seed=0,
+                arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
+                schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0,
                 device=None, malpha=1., ealpha=0.997, ema_step=40000, ema_update=True, coef_step=0,
                 label_correction=False, second_net=True, mixup=True, ema=True)
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
-             arch='str', pretrained='bool', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
+             arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',
-             seed='int', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
+             noise='str', pipeline='str', seed='int', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
              label_correction='bool', second_net='bool', mixup='bool', ema='bool')
 METHODS = ('ce', 'elr', 'elr_plus')
 DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100', 'imagenette', 'clothing1m', 'webvision')
@@ -32,8 +32,11 @@ SCHEDULES = {'one_cycle': (), 'constant': (), 'multistep': ('milestones', 'gamma
 CONFIGS = Path(fastai_elr.__file__).parent/'configs'
 REAL_NOISE = ('clothing1m', 'webvision')
 # settings that decide what a run trains on and what it trains: a resumed run keeps them
-RUN_IDENTITY = ('method', 'data', 'data_path', 'n_train', 'n_valid', 'size', 'percent', 'asym', 'seed', 'arch', 'pretrained',
-                'second_net', 'ema')
+RUN_IDENTITY = ('method', 'data', 'data_path', 'n_train', 'n_valid', 'size', 'percent', 'asym', 'noise', 'pipeline', 'seed', 'arch',
+                'pretrained', 'weights', 'second_net', 'ema')
+CIFAR = ('cifar10', 'cifar100')
+# defaults that depend on the dataset, between the general defaults and a config file
+DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper')}
 
 class BadInput(ValueError):
     "A setting or input the run cannot use: reported on one line, exit code 2"
@@ -49,7 +52,6 @@ _IGNORED = {'n_gpu': "use -d to pick devices", 'val_loss': "validation always us
             'optimizer2': "both networks share one optimizer's settings", 'arch2.type': "both networks share one architecture"}
 _LOADERS = {'CIFAR10DataLoader': 'cifar10', 'CIFAR100DataLoader': 'cifar100', 'Clothing1MDataLoader': 'clothing1m',
             'WebvisionDataLoader': 'webvision'}
-_ARCHS = {'PreActResNet18': 'resnet18', 'InceptionResNetV2': 'inception_resnet_v2'}
 _USED = {'name', 'seed', 'train_loss.type', 'train_loss.args.beta', 'train_loss.args.alpha', 'train_loss.args.lambda',
          'data_loader.args.batch_size', 'data_loader.args.num_batches', 'data_loader.args.data_dir', 'trainer.epochs',
          'trainer.percent', 'trainer.asym', 'mixup_alpha', 'ema_alpha', 'ema_update', 'ema_step', 'coef_step',
@@ -109,8 +111,9 @@ def from_original(raw:dict, fname:str='', warn=None) -> dict:
     if 'batch_size' in da: res['bs'] = da['batch_size']
     if da.get('num_batches'): res['num_batches'] = da['num_batches']
     if 'data_dir' in da: res['data_path'] = da['data_dir']
-    if 'type' in arch: res['arch'] = _ARCHS.get(arch['type'], arch['type'])
-    if arch.get('type') in _ARCHS: warn(f"architecture {arch['type']} is not available here: using {res['arch']}")
+    if 'type' in arch: res['arch'] = arch['type']   # the original's names: see `fastai_elr.models.paper_arch`
+    if res.get('data') in CIFAR: res['pipeline'] = 'paper'
+    if res.get('data') == 'clothing1m': res['pretrained'] = True   # the original starts ResNet-50 from ImageNet weights
     if opt:
         if opt.get('type', 'SGD') != 'SGD': raise BadInput(f"optimizer {opt['type']!r} is not supported (SGD)")
         oa = opt.get('args', {})
@@ -138,14 +141,19 @@ def shipped_configs() -> list:
     "Names of the configs shipped in `fastai_elr/configs`"
     return sorted(p.stem for p in CONFIGS.glob('*.json'))
 
-def read_config(fname, warn=None) -> dict:
-    "Flat settings from a config file: a shipped name, our flat format, or an original nested one"
+def config_file(fname) -> tuple:
+    "The path and JSON object of config `fname`: a shipped name or a file"
     f = Path(fname)
     if not f.exists() and (CONFIGS/f'{fname}.json').exists(): f = CONFIGS/f'{fname}.json'
     if not f.is_file(): raise BadInput(f"no config file {fname} (shipped: {', '.join(shipped_configs())})")
     try: raw = json.loads(f.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise BadInput(f"config {f} is not valid JSON: {e}") from None
     if not isinstance(raw, dict): raise BadInput(f"config {f} must hold a JSON object")
+    return f, raw
+
+def read_config(fname, warn=None) -> dict:
+    "Flat settings from a config file: a shipped name, our flat format, or an original nested one"
+    f, raw = config_file(fname)
     if is_original(raw): return from_original(raw, str(f), warn)
     unknown = [k for k in raw if k not in DEFAULTS]
     if unknown: raise BadInput(f"unknown key {unknown[0]!r} in config {f} (known: {', '.join(DEFAULTS)})")
@@ -171,7 +179,9 @@ _RANGES = {  # setting: (test, what it must be), for values of the right kind
     'seed': (lambda v: 0 <= v < 2**32, "in [0, 2**32)"), 'malpha': (lambda v: v > 0, "> 0 (mixup's Beta parameter)"),
     'ealpha': (lambda v: 0 <= v < 1, "in [0, 1) (the weight averaging's momentum)"),
     'ema_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"), 'coef_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"),
-    'method': (lambda v: v in METHODS, f"one of {', '.join(METHODS)}"), 'opt': (lambda v: v in ('sgd', 'adam'), "sgd or adam")}
+    'method': (lambda v: v in METHODS, f"one of {', '.join(METHODS)}"), 'opt': (lambda v: v in ('sgd', 'adam'), "sgd or adam"),
+    'noise': (lambda v: v in ('exact', 'paper'), "exact (r of the labels changed) or paper (the original code's definitions)"),
+    'pipeline': (lambda v: v in ('plain', 'paper'), "plain or paper (the original's CIFAR pipeline)")}
 _FLAGS = {'percent': '--percent', 'lam': '--lambda', 'n_train': '--n-train', 'lr': '--lr', 'bs': '--bs', 'beta': '--beta',
           'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs'}
 
@@ -206,7 +216,12 @@ def check(cfg:dict) -> dict:
     if (p := _schedule_problem(cfg['schedule'])): raise BadInput(f"schedule must be {p}, got {cfg['schedule']}")
     if cfg['device'] is not None and not _device_ok(cfg['device']):
         raise BadInput(f"-d {cfg['device']}: use cpu, cuda, a GPU index or indices like 0,1")
-    resolve_arch(cfg['arch'])
+    if cfg['pipeline'] == 'paper' and cfg['data'] not in CIFAR:
+        raise BadInput(f"pipeline paper is the original's CIFAR pipeline: for cifar10 or cifar100, not {cfg['data']}")
+    if cfg['noise'] == 'paper' and cfg['asym'] and cfg['data'] not in CIFAR:
+        raise BadInput(f"the original code defines asymmetric noise for cifar10 and cifar100 only, not {cfg['data']}: "
+                       "use --noise exact (each class to the next) or symmetric noise")
+    resolve_arch(cfg['arch'], cfg['data'])
     return {k: (float(v) if KINDS[k] == 'float' else v) for k, v in cfg.items()}
 
 def check_data(cfg:dict):
@@ -219,34 +234,53 @@ def check_data(cfg:dict):
     if d in REAL_NOISE and p is None:
         raise BadInput(f"{d} cannot be downloaded: pass --data FOLDER (one folder per class) or --data labels.csv of your copy")
 
-def resolve_arch(name):
-    "The architecture called `name`: 'cnn' or 'mlp', a fastai architecture, or a timm model name (kept as a string)"
+def resolve_arch(name, data=None):
+    "The architecture called `name` for `data`: 'cnn' or 'mlp', a network of the original configs, a fastai architecture, or a timm name"
     if name in ('cnn', 'mlp'): return name
     import fastai.vision.models, timm   # only for names other than the built-in ones
+    from fastai_elr.models import paper_arch
+    if (a := paper_arch(name, data)) is not None: return a
     fa = getattr(fastai.vision.models, name, None)
     if callable(fa) and name[0].islower(): return fa
     if timm.is_model(name): return name
-    raise BadInput(f"unknown architecture {name!r}: use 'cnn', 'mlp', a fastai architecture (resnet18, xresnet34 ...) or a timm model name")
+    raise BadInput(f"unknown architecture {name!r}: use 'cnn', 'mlp', a network of the original configs (resnet34 on CIFAR, "
+                   "PreActResNet18, resnet50 on clothing1m, InceptionResNetV2), a fastai architecture (xresnet34 ...) or a timm model name")
 
 # %% ../nbs/08a_config.ipynb #1fe29ed9
 def run_name(cfg:dict) -> str:
     "The default name of a run: data, method and noise"
     return f"{Path(str(cfg['data'])).stem}_{cfg['method']}_{'asym' if cfg['asym'] else 'sym'}{round(cfg['percent']*100)}"
 
+def differences(cfg:dict) -> list:
+    "What a run of `cfg`, read from an original config file, does differently from the original code, on purpose"
+    res = []
+    if cfg['percent'] and cfg['noise'] == 'exact':
+        res.append(f"kept on purpose: exactly {cfg['percent']:.0%} of the training labels are changed to another class; the original "
+                   "code redraws them over all classes, so fewer end up wrong (--noise paper uses its definition)")
+    if cfg['method'] == 'elr_plus':
+        res.append("kept on purpose: both networks train on the same noisy labels (the original gives each its own noisy copy)")
+    return res
+
 def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     "Checked settings from the defaults, `run_config` (a resumed run's `config.json`) or the `config` file, and the `flags` given"
+    warn = warn or (lambda m: warnings.warn(m))
     flags = {k: v for k, v in flags.items() if k in DEFAULTS and v is not None}
-    cfg = dict(DEFAULTS)
-    if run_config is not None: cfg.update(read_config(run_config, warn))
-    given = dict(read_config(config, warn) if config is not None else {}, **flags)
+    base = read_config(run_config, warn) if run_config is not None else {}
+    f, raw = config_file(config) if config is not None else (None, {})
+    given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
+    if run_config is None and 'data' in flags and 'data_path' not in flags: given['data_path'] = None   # a dataset named here replaces the config's folder
+    data = given.get('data', base.get('data', DEFAULTS['data']))
+    cfg = dict(DEFAULTS, **(DATA_DEFAULTS.get(data, {}) if isinstance(data, str) else {}), **base)
     if run_config is not None:
         changed = [k for k in RUN_IDENTITY if k in given and given[k] != cfg[k]]
         if changed: raise BadInput(f"-r continues a run as it was started, but {', '.join(f'{k} {given[k]!r} (the run has {cfg[k]!r})' for k in changed)} "
                                    "would change what it trains on or what it trains. Start a new run instead (without -r).")
-    elif 'data' in flags: cfg['data_path'] = None   # a dataset named on the command line replaces the config's folder
     cfg.update(given)
     if cfg['name'] is None and _is(cfg['percent'], 'float') and _is(cfg['asym'], 'bool'): cfg['name'] = run_name(cfg)
-    return check(cfg)
+    cfg = check(cfg)
+    if is_original(raw):
+        for note in differences(cfg): warn(note)
+    return cfg
 
 # %% ../nbs/08a_config.ipynb #1816b7d2
 def method_settings(cfg:dict) -> dict:

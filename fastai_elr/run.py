@@ -17,28 +17,29 @@ from fastai.torch_core import set_seed
 from fastai.metrics import accuracy
 from fastai.optimizer import SGD, Adam
 from fastai.layers import ConvLayer, Flatten
-from fastai.vision.learner import vision_learner
+from fastai.vision.learner import vision_learner, default_split
+from fastai.torch_core import trainable_params
 from .config import BadInput, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings
 from .checkpoint import atomic_write, atomic_write_text
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
 from .interpret import MislabelInterpretation, MemorizationCallback, plot_memorization
-from .noise import symmetric_noise, cifar10_asym_noise, cifar100_asym_noise, next_class_noise
+from .noise import noise_function
+from .models import paper_arch, paper_model
 from . import data as D
 
 # %% auto #0
-__all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'make_learner', 'optimizer', 'lr_schedule', 'method_callbacks',
-           'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'one_line', 'train', 'write_results',
-           'results_table']
+__all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
+           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'one_line',
+           'train', 'write_results', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
-_ASYM = {'cifar10': cifar10_asym_noise, 'cifar100': cifar100_asym_noise}
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
 _DOWNLOADS = {'cifar10': partial(_url, 'CIFAR'), 'cifar100': partial(_url, 'CIFAR_100'), 'imagenette': partial(_url, 'IMAGENETTE_160')}
 
 def noise_fn(cfg):
-    "The noise function of the settings: symmetric, or the dataset's asymmetric map (next class without one)"
-    return _ASYM.get(cfg['data'], next_class_noise) if cfg['asym'] else symmetric_noise
+    "The noise function of the settings: exact or the original's, symmetric or the dataset's asymmetric map (next class without one)"
+    return noise_function(cfg['noise'], cfg['data'], cfg['asym'])
 
 def download(name, url) -> Path:
     "The folder of dataset `name`, downloaded by fastai unless it is there already; a clear error where it cannot be"
@@ -56,7 +57,8 @@ def make_dls(cfg):
     kw = dict(seed=cfg['seed'], bs=cfg['bs'])
     if d == 'digits': return D.digits_dls(cfg['percent'], noise_fn=nf, **kw)
     if d == 'fashion_mnist': return D.fashion_mnist_dls(cfg['percent'], noise_fn=nf, path=p, n_train=cfg['n_train'], n_valid=cfg['n_valid'], **kw)
-    if d in ('cifar10', 'cifar100'): return D.cifar_dls(cfg['percent'], noise_fn=nf, n_classes=int(d[5:]), path=p, size=cfg['size'], **kw)
+    if d in ('cifar10', 'cifar100'): return D.cifar_dls(cfg['percent'], noise_fn=nf, n_classes=int(d[5:]), path=p, size=cfg['size'],
+                                                        pipeline=cfg['pipeline'], **kw)
     if d == 'imagenette':
         if cfg['percent'] not in (0, .01, .05, .25, .5): raise BadInput("Noisy Imagenette comes with 0, 1, 5, 25 or 50% noise: --percent 0.25 ...")
         return D.imagenette_dls(round(cfg['percent']*100), path=p, size=cfg['size'] or 128, **kw)
@@ -70,15 +72,28 @@ def cnn(n_in, n_out):
     return nn.Sequential(ConvLayer(n_in, 32), ConvLayer(32, 64, stride=2), ConvLayer(64, 128, stride=2),
                          nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(128, n_out))
 
-def make_learner(cfg, dls, cbs=None, path='.'):
-    "The `Learner` of the settings"
-    arch, n_in = resolve_arch(cfg['arch']), dls.one_batch()[0].shape[1]
+def mlp(n_in, n_out, hidden=(256,)):
+    "A multilayer perceptron on flattened inputs"
+    sizes = [n_in, *hidden]
+    return nn.Sequential(Flatten(), *[m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())], nn.Linear(sizes[-1], n_out))
+
+def model_maker(cfg, dls):
+    "A function of no arguments that builds the settings' network, or `None` where `vision_learner` builds it"
+    x = dls.one_batch()[0]
+    n_in, c, arch = x.shape[1], dls.c, cfg['arch']
+    if arch == 'cnn': return partial(cnn, n_in, c)
+    if arch == 'mlp': return partial(mlp, int(np.prod(x.shape[1:])), c)
+    if paper_arch(arch, cfg['data']) is not None:
+        return partial(paper_model, arch, c, cfg['data'], pretrained=cfg['pretrained'], weights=cfg['weights'], n_in=n_in)
+
+def make_learner(cfg, dls, cbs=None, path='.', make=None):
+    "The `Learner` of the settings; `make` builds its network (see `model_maker`)"
     kw = dict(metrics=accuracy, cbs=cbs, opt_func=optimizer(cfg), wd=cfg['wd'], wd_bn_bias=cfg['wd_bn_bias'], path=path, model_dir='.')
-    if arch == 'cnn': return Learner(dls, cnn(n_in, dls.c), **kw)
-    if arch == 'mlp':
-        n = int(np.prod(dls.one_batch()[0].shape[1:]))
-        return Learner(dls, nn.Sequential(Flatten(), nn.Linear(n, 256), nn.ReLU(), nn.Linear(256, dls.c)), **kw)
-    return vision_learner(dls, arch, n_in=n_in, pretrained=cfg['pretrained'], normalize=cfg['pretrained'], **kw)
+    make = make or model_maker(cfg, dls)
+    if make is not None: return Learner(dls, make(), splitter=default_split if paper_arch(cfg['arch'], cfg['data']) else trainable_params, **kw)
+    arch, n_in = resolve_arch(cfg['arch'], cfg['data']), dls.one_batch()[0].shape[1]
+    extra = dict(pretrained_cfg_overlay=dict(file=str(cfg['weights']))) if cfg['weights'] and isinstance(arch, str) else {}
+    return vision_learner(dls, arch, n_in=n_in, pretrained=cfg['pretrained'] or bool(cfg['weights']), normalize=cfg['pretrained'], **extra, **kw)
 
 def optimizer(cfg):
     "The optimizer of the settings; SGD's weight decay is L2 in the loss, as in torch's SGD"
@@ -92,11 +107,11 @@ def lr_schedule(cfg):
     else: f = lambda e: lr
     return ParamScheduler({'lr': lambda pos: f(int(pos * n + 1e-6))})
 
-def method_callbacks(cfg) -> list:
-    "The callbacks of the method: `ELRCallback`, `ELRPlusCallback`, or none for cross entropy"
+def method_callbacks(cfg, make=None) -> list:
+    "The callbacks of the method: `ELRCallback`, `ELRPlusCallback` (its second network from `make`), or none for cross entropy"
     if cfg['method'] == 'elr': return [ELRCallback(cfg['lam'], cfg['beta'])]
     if cfg['method'] == 'ce': return []
-    return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], **{k: cfg[k] for k in PLUS_KEYS})]
+    return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], model2=make, **{k: cfg[k] for k in PLUS_KEYS})]
 
 def pick_device(spec):
     "The torch device of `-d`: cpu, cuda, an index or a list of indices (the first is used)"
@@ -184,8 +199,10 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
     dls.to(pick_device(cfg['device']))
     mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
-    ckpt = RunCheckpoint()
-    learn = make_learner(cfg, dls, cbs=method_callbacks(cfg) + mem + [MaxBatches(cfg['num_batches']), ckpt] + list(cbs or []), path=out)
+    test = [D.TestSetAccuracy()] if len(dls.loaders) > 2 else []   # a held-out split validates: the test set is reported apart
+    ckpt, make = RunCheckpoint(), model_maker(cfg, dls)
+    learn = make_learner(cfg, dls, cbs=method_callbacks(cfg, make) + mem + test + [MaxBatches(cfg['num_batches']), ckpt] + list(cbs or []),
+                         path=out, make=make)
     if quiet: learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, ProgressCallback))); learn.add_cb(QuietLog(log))
     if ck is not None:
         learn.load(ck.with_suffix('').resolve(), with_opt=True)   # checked whole before anything changes
@@ -219,14 +236,18 @@ def write_results(learn, cfg, out, wall, log=print):
     "metrics.json, mislabeled.csv and the plots under `out`; print the table"
     import matplotlib; matplotlib.use('Agg')
     noise, hist = learn.dls.noise, learn.history
-    accs = [h['accuracy'] for h in hist]
+    held_out = bool(hist) and 'test_accuracy' in hist[0]     # validation on held-out noisy labels; the clean test set apart
+    accs = [h['test_accuracy' if held_out else 'accuracy'] for h in hist]
     best = int(np.argmax(accs)) if accs else None
+    sel = int(np.argmax([h['accuracy'] for h in hist])) if held_out else None
     df, det, interp = detection(learn, noise)
     if noise is not None: df.insert(4, 'true', np.array(learn.dls.vocab, dtype=object)[noise.clean[df.idx.to_numpy()]])
     atomic_write(out/'mislabeled.csv', lambda f: df.to_csv(f, index=False))
     m = dict(name=cfg['name'], method=cfg['method'], data=cfg['data'], epochs_trained=len(hist), wall_s=round(wall, 1),
+             accuracy_last=accs[-1] if accs else None,
+             accuracy_selected=accs[sel] if held_out else None, selected_epoch=hist[sel]['epoch'] if held_out else None,
              accuracy_best=accs[best] if accs else None, best_epoch=hist[best]['epoch'] if accs else None,
-             accuracy_last=accs[-1] if accs else None, detection=det, history=hist,
+             detection=det, history=hist,
              noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean)))
     if getattr(learn, 'memorization', None) is not None and learn.memorization.counts:
         _save_fig(plot_memorization(learn), out/'memorization.png')
@@ -237,8 +258,11 @@ def write_results(learn, cfg, out, wall, log=print):
 def results_table(m) -> str:
     "The short table printed at the end of a run"
     n = m['noise']
-    rows = [("clean test accuracy, best", f"{m['accuracy_best']:.4f} (epoch {m['best_epoch']})" if m['accuracy_best'] is not None else '-'),
-            ("clean test accuracy, last", f"{m['accuracy_last']:.4f}" if m['accuracy_last'] is not None else '-')]
+    rows = [("clean test accuracy, last", f"{m['accuracy_last']:.4f}" if m['accuracy_last'] is not None else '-')]
+    if m.get('accuracy_selected') is not None:
+        rows.append(("clean test accuracy, selected", f"{m['accuracy_selected']:.4f} (epoch {m['selected_epoch']}: best on the noisy held-out labels)"))
+    rows.append(("clean test accuracy, best", f"{m['accuracy_best']:.4f} (epoch {m['best_epoch']}: picked on the test set itself, optimistic)"
+                 if m['accuracy_best'] is not None else '-'))
     d = m['detection']
     if d: rows += [("mislabeled: flagged / truly", f"{d['n_flagged']} / {d['n_mislabeled']}"),
                    ("detection precision", f"{d['precision']:.4f}"), ("detection recall", f"{d['recall']:.4f}"),
