@@ -5,6 +5,7 @@ from .checkpoint import *
 from .callback import *
 from .noise import *
 from .data import *
+from .models import *
 from .plus import *
 from .distributed import *
 from .interpret import *

