@@ -154,6 +154,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret.MislabelInterpretation.from_learner': ( 'interpret.html#mislabelinterpretation.from_learner',
                                                                                                     'fastai_elr/interpret.py'),
+                                      'fastai_elr.interpret.MislabelInterpretation.item_names': ( 'interpret.html#mislabelinterpretation.item_names',
+                                                                                                  'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret.MislabelInterpretation.label_quality_scores': ( 'interpret.html#mislabelinterpretation.label_quality_scores',
                                                                                                             'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret.MislabelInterpretation.plot_top_mislabeled': ( 'interpret.html#mislabelinterpretation.plot_top_mislabeled',
