@@ -266,6 +266,8 @@ def make_dls(cfg):
     if d in _REAL_NOISE and p is None:
         raise BadInput(f"{d} cannot be downloaded: pass --data FOLDER (one folder per class) or --data labels.csv of your copy")
     src = Path(p if d in _REAL_NOISE else d)
+    if src.suffix == '.csv' and src.is_file() and D.is_refs_csv(src):  # items of a built-in dataset ('fashion_mnist:123')
+        return D.refs_dls(src, rate=cfg['percent'], noise_fn=nf, path=p, n_valid=cfg['n_valid'], **kw)
     if src.suffix == '.csv': return D.csv_dls(src.parent, src.name, rate=cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
     if src.is_dir(): return D.folder_dls(src, cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
     raise BadInput(f"--data {d}: not a dataset ({', '.join(DATASETS)}), a folder or a CSV file")
