@@ -12,7 +12,8 @@ import argparse, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
 from playwright.sync_api import sync_playwright
-from fastai_elr.cli import DEFAULTS, check, train
+from fastai_elr.config import DEFAULTS, check
+from fastai_elr.run import train
 from fastai_elr.review import Review, ReviewServer, launch_chromium, read_decisions
 
 PENDING0 = "() => document.querySelector('main').dataset.pending === '0'"

@@ -4,24 +4,28 @@
 
 # %% ../nbs/03_callback.ipynb #27981273
 from __future__ import annotations
+import warnings
 import torch
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from .indices import sample_index
-from .loss import ELRLoss, check_hparams
+from .loss import ELRLoss, check_hparams, check_targets
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
-__all__ = ['check_single_label', 'refuse_mixup', 'ELRCallback']
+__all__ = ['single_label', 'refuse_mixup', 'refuse_other_methods', 'check_trainable', 'train_shape', 'check_fit', 'NonFiniteRows',
+           'ELRCallback']
 
 # %% ../nbs/03_callback.ipynb #de8d2cf3
-def check_single_label(pred, y, who:str):
-    "Fail clearly unless `pred` are (batch, classes) logits and `y` one integer class per item"
+def single_label(pred, y, who:str):
+    "`y` as one integer class per item, after checking `pred` are (batch, classes) logits; fails clearly otherwise"
+    if y.ndim == 2 and y.shape[1] == 1 and pred.ndim == 2 and pred.shape[1] > 1: y = y[:, 0]  # tabular: (batch, 1)
     if pred.ndim != 2 or y.ndim != 1 or y.is_floating_point() or y.dtype == torch.bool:
         raise ValueError(f"{who} works on single-label classification: logits of shape (batch, classes) and one "
             f"integer class per item. Got predictions of shape {tuple(pred.shape)} and targets of shape {tuple(y.shape)} "
             f"({y.dtype}); multi-label and regression targets are not supported.")
+    return y.long()
 
 def refuse_mixup(learn, who:str):
     "Fail clearly when fastai's `MixUp`/`CutMix` is on `learn`"
@@ -30,14 +34,60 @@ def refuse_mixup(learn, who:str):
         f"the mixed target inside its regulariser. Remove {mix[0]}: `ELRPlusCallback` does its own mixup of inputs, labels "
         "and targets together (`ELRPlusCallback(second_net=False, ema=False)` is ELR with mixup alone).")
 
+def refuse_other_methods(learn, cb):
+    "Fail clearly when `learn` holds a noise-handling callback other than `cb` (ELR, ELR+, SOP: one per learner)"
+    others = [type(o).__name__ for o in learn.cbs if o is not cb and getattr(type(o), 'handles_noise', False)]
+    if others: raise ValueError(f"{type(cb).__name__} and {others[0]} cannot be used together: each adds its own "
+        "noise-handling term to the loss, and two would count it twice. Keep one of them.")
+
+def check_trainable(learn, who:str):
+    "Fail clearly when the training loader yields no batch (fewer items than one batch, with `drop_last`)"
+    dl = learn.dls.train
+    if len(dl) == 0: raise ValueError(f"{who}: the training set has {len(dl.dataset)} items, fewer than one batch of "
+        f"{dl.bs} (and the training loader drops the last, incomplete batch), so nothing would be trained. "
+        "Use a smaller batch size (`bs=`) or more training items.")
+
+def train_shape(learn) -> tuple:
+    "(items in `dls.train_ds`, classes the model predicts), `None` where the learner does not say"
+    try: n = len(learn.dls.train_ds)
+    except Exception: n = None
+    c = getattr(learn, 'n_out', None) or getattr(learn.dls, 'c', None)   # `vision_learner` keeps `n_out`
+    return n, (c if isinstance(c, int) else None)
+
+def check_fit(learn, cb):
+    "Every check a per-item callback makes at `before_fit`, before it changes anything"
+    refuse_mixup(learn, type(cb).__name__); refuse_other_methods(learn, cb)
+
+# %% ../nbs/03_callback.ipynb #edb2a52a
+class NonFiniteRows:
+    "Count, on the device, the training rows whose predictions were not finite; warn once per epoch"
+    def __init__(self): self.reset()
+    def reset(self): self.rows = self.batches = self.first = None
+
+    def add(self, written, batch:int):
+        "Record one batch: `written` is the mask of its rows that were finite"
+        bad = (~written).sum()
+        if self.rows is None: self.rows, self.batches, self.first = bad * 0, bad * 0, bad * 0 - 1
+        self.rows += bad; self.batches += (bad > 0).long()
+        self.first = torch.where((self.first < 0) & (bad > 0), batch, self.first)
+
+    def report(self, who:str, epoch:int):
+        "Warn if this epoch had non-finite rows (one host sync per epoch), then start counting afresh"
+        if self.rows is not None and int(self.rows):
+            warnings.warn(f"{who}: in epoch {epoch}, {int(self.rows)} training items in {int(self.batches)} batches (the first: "
+                f"batch {int(self.first)}) had non-finite predictions (NaN or infinite logits), so their per-item state was "
+                "left as it was. If the loss diverged, lower the learning rate; `TerminateOnNaNCallback()` stops a fit at the first NaN loss.")
+        self.reset()
+
 # %% ../nbs/03_callback.ipynb #de344287
 class ELRCallback(Callback):
     "Add the ELR regulariser `lam * mean log(1 - <t, p>)` to the training loss of a classification `Learner`"
     order = 0  # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
+    handles_noise = True  # one noise-handling callback per learner
     def __init__(self, lam:float=3., beta:float=0.7):
         check_hparams(lam, beta)
         store_attr()
-        self.criterion = None
+        self.criterion, self.nonfinite = None, NonFiniteRows()
 
     @property
     def targets(self):
@@ -51,13 +101,13 @@ class ELRCallback(Callback):
 
     def before_fit(self):
         check_hparams(self.lam, self.beta)
-        refuse_mixup(self.learn, type(self).__name__)
-        sample_index(self.learn)
         self._active, self._ready = not hasattr(self.learn, 'lr_finder'), False
+        if not self._active: return
+        check_fit(self.learn, self)
+        sample_index(self.learn)
 
-    def _prepare(self):
+    def _prepare(self, y):
         "Once per fit, at the first training batch: check the task and make or check the targets"
-        check_single_label(self.pred, self.y, type(self).__name__)
         n, c = len(self.dls.train_ds), self.pred.shape[1]
         if self.criterion is None:
             with torch.device(self.pred.device): self.criterion = ELRLoss(n, c, self.lam, self.beta)  # made in place: no copy
@@ -71,10 +121,15 @@ class ELRCallback(Callback):
 
     def after_loss(self):
         if not (self.training and self._active and len(self.yb)): return
-        if not self._ready: self._prepare()
-        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, self.y)
+        y = single_label(self.pred, self.y, type(self).__name__)
+        if not self._ready: self._prepare(y)
+        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, y)
+        self.nonfinite.add(self.criterion.written, self.iter)
         self.learn.loss_grad = self.loss_grad + reg
         self.learn.loss = self.learn.loss_grad.clone()
+
+    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def reset(self):
         "Forget the targets; new ones are made at the next training batch"
@@ -87,6 +142,12 @@ class ELRCallback(Callback):
     def mislabeled(self): "Positions in `dls.train_ds` whose target's argmax differs from the given label"; return self._trained().mislabeled()
     def scores(self): "Per item, how little the target believes the given label (NaN if never trained on)"; return self._trained().scores()
     def item_state(self): return None if self.criterion is None else self.criterion.state_dict()
+
+    def check_item_state(self, state):
+        "Fail clearly unless `state` holds targets and labels for this learner's training set"
+        if not isinstance(state, dict) or set(state) != {'target', 'labels'}:
+            raise ValueError(f"the ELR state must hold 'target' and 'labels', found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+        check_targets(state['target'], state['labels'], *train_shape(self.learn))
 
     def load_item_state(self, state):
         n, c = state['target'].shape

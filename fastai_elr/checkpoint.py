@@ -4,54 +4,154 @@
 
 # %% ../nbs/02_checkpoint.ipynb #4bdd5a56
 from __future__ import annotations
-import warnings
+import hashlib, io, os, tempfile, warnings
+from contextlib import nullcontext
 from pathlib import Path
-import torch
+import numpy as np, torch
 from fastcore.basics import patch
+from fastcore.foundation import L
 from fastcore.xtras import join_path_file
-from fastai.learner import Learner
-from fastai.torch_core import rank_distrib
+from fastai.learner import Learner, save_model
+from fastai.torch_core import rank_distrib, distrib_barrier, get_model
 
 # %% auto #0
-__all__ = ['item_state_file', 'item_state_holders']
+__all__ = ['CheckpointError', 'atomic_write', 'atomic_write_text', 'fingerprint', 'item_state_file', 'item_state_files',
+           'item_state_holders']
+
+# %% ../nbs/02_checkpoint.ipynb #e8def89a
+class CheckpointError(ValueError):
+    "A checkpoint that cannot be loaded: damaged, incomplete, or made for another model or data"
+
+def _fsync_dir(folder:Path):
+    "Make a rename in `folder` durable (a no-op where folders cannot be opened, as on Windows)"
+    try: fd = os.open(folder, os.O_RDONLY)
+    except OSError: return
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
+def atomic_write(path, write):
+    "Call `write(f)` on a temporary file beside `path`, flush it to disk, then rename it to `path`"
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            write(f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    _fsync_dir(path.parent)
+    return path
+
+def atomic_write_text(path, text:str):
+    "Write `text` to `path` so that a reader sees the old file or the new one, never a part"
+    return atomic_write(path, lambda f: f.write(text.encode()))
+
+def fingerprint(data:bytes) -> str:
+    "A short fingerprint of a file's bytes"
+    return hashlib.sha256(data).hexdigest()[:16]
 
 # %% ../nbs/02_checkpoint.ipynb #e33937b9
-def item_state_file(model_file:Path) -> Path:
-    "Where the per-item state of the checkpoint `model_file` lives"
-    return model_file.parent/f'{model_file.stem}.items.pth'
+def item_state_file(model_file:Path, fp:str=None) -> Path:
+    "Where the per-item state of the checkpoint `model_file` lives: named after `fp`, the fingerprint of its bytes (read if not given)"
+    model_file = Path(model_file)
+    if fp is None: fp = fingerprint(model_file.read_bytes())
+    return model_file.parent/f'{model_file.stem}.items-{fp}.pth'
+
+def item_state_files(model_file:Path) -> list:
+    "Every per-item file of `model_file` on disk (the one of its current bytes, and any left by an interrupted save)"
+    return sorted(model_file.parent.glob(f'{model_file.stem}.items-*.pth')) + [f for f in [model_file.parent/f'{model_file.stem}.items.pth'] if f.exists()]
 
 def item_state_holders(learn) -> list:
     "The learner's callbacks that hold per-item state"
     return [cb for cb in learn.cbs if hasattr(cb, 'item_state') and hasattr(cb, 'load_item_state')]
+
+def _torch_load(data:bytes, file, device='cpu', weights_only=True):
+    "Unpickle checkpoint bytes as fastai does (weights only, unless told otherwise), or fail naming `file`"
+    ctx = torch.serialization.safe_globals([L, np.core.multiarray.scalar, np.dtype, *[getattr(np.dtypes, dt) for dt in np.dtypes.__all__]])
+    try:
+        with ctx: return torch.load(io.BytesIO(data), map_location=device, weights_only=weights_only)
+    except Exception as e:
+        raise CheckpointError(f"{file} is damaged or is not a checkpoint ({' '.join(str(e).split()[:20])}): "
+                              "load an earlier checkpoint, or train again.") from None
 
 # %% ../nbs/02_checkpoint.ipynb #c37953b6
 _fastai_save = getattr(Learner.save, '_fastai', Learner.save)
 _fastai_load = getattr(Learner.load, '_fastai', Learner.load)
 
 @patch
-def save(self:Learner, file, **kwargs):
-    "Save model and optimizer state (if `with_opt`), and callbacks' per-item state, to `self.path/self.model_dir/file`"
-    res = _fastai_save(self, file, **kwargs)
-    if not isinstance(res, Path) or rank_distrib(): return res
+def save(self:Learner, file, with_opt=True, pickle_protocol=2):
+    "Save model and optimizer state (if `with_opt`), and callbacks' per-item state, to `self.path/self.model_dir/file`, safely"
+    file = join_path_file(file, self.path/self.model_dir, ext='.pth')
+    if rank_distrib(): return file  # as fastai: only the main process writes
+    for t in [*file.parent.glob(f'.{file.name}.*.tmp'), *file.parent.glob(f'.{file.stem}.items-*.tmp')]: t.unlink(missing_ok=True)  # left by a kill
+    buf = io.BytesIO()
+    save_model(buf, self.model, getattr(self, 'opt', None), with_opt=with_opt, pickle_protocol=pickle_protocol)
+    data = buf.getvalue()
     states = {cb.name: cb.item_state() for cb in item_state_holders(self)}
-    states, side = {k: v for k, v in states.items() if v is not None}, item_state_file(res)
-    if states: torch.save(states, side)
-    elif side.exists(): side.unlink()  # a stale state must not pair with new weights
-    return res
+    states, side = {k: v for k, v in states.items() if v is not None}, item_state_file(file, fingerprint(data))
+    if states: atomic_write(side, lambda f: torch.save(states, f))   # first the per-item file of the new weights...
+    atomic_write(file, lambda f: f.write(data))                       # ...then the weights, in one rename
+    for old in item_state_files(file):
+        if old != side or not states: old.unlink(missing_ok=True)     # only now is the previous set's file stale
+    return file
+
+# %% ../nbs/02_checkpoint.ipynb #b5ccb4ef
+def _check_weights(model, state, file, strict=True):
+    "Fail before loading unless the weights in `state` fit `model`"
+    have = {k: tuple(v.shape) for k, v in get_model(model).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items() if isinstance(v, torch.Tensor)}
+    bad = [k for k in have.keys() & got.keys() if have[k] != got[k]]
+    missing, extra = sorted(have.keys() - got.keys()), sorted(got.keys() - have.keys())
+    if bad or (strict and (missing or extra)):
+        what = (f"{bad[0]} has shape {got[bad[0]]} in the file but {have[bad[0]]} in the model" if bad else
+                f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}")
+        raise CheckpointError(f"{file} holds weights for another model ({what}): load it into the model it was saved from.")
+
+def _read_items(file:Path, fp:str, holders):
+    "The per-item states of checkpoint `file` (bytes fingerprint `fp`), read and checked against `holders`; {} if there are none"
+    side, legacy = item_state_file(file, fp), file.parent/f'{file.stem}.items.pth'
+    if not side.exists():
+        others = [f for f in item_state_files(file) if f != legacy]
+        if others: raise CheckpointError(f"{file}'s per-item file is missing: {others[0].name} belongs to other weights (an "
+            "interrupted save, or files copied by hand). Load an earlier checkpoint, or pass `with_items=False` for the weights alone.")
+        if not legacy.exists(): return {}
+        side = legacy  # written by an earlier version, unfingerprinted
+    states = _torch_load(side.read_bytes(), side)
+    if not isinstance(states, dict): raise CheckpointError(f"{side} is not a per-item file: load an earlier checkpoint.")
+    for cb in holders:
+        if cb.name not in states: continue
+        try: getattr(cb, 'check_item_state', lambda s: None)(states[cb.name])
+        except (ValueError, TypeError, KeyError) as e: raise CheckpointError(f"{side}: {e}") from None
+    return states
 
 @patch
-def load(self:Learner, file, device=None, **kwargs):
-    "Load model and optimizer state (if `with_opt`), and callbacks' per-item state, from `self.path/self.model_dir/file`"
-    res = _fastai_load(self, file, device=device, **kwargs)
-    holders, f = item_state_holders(self), join_path_file(file, self.path/self.model_dir, ext='.pth')
-    if not holders or not isinstance(f, Path): return res
-    side = item_state_file(f)
-    states = torch.load(side, map_location='cpu', weights_only=True) if side.exists() else {}
+def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items=True, weights_only=True):
+    "Load model and optimizer state (if `with_opt`), and callbacks' per-item state (if `with_items`), from `self.path/self.model_dir/file`, all checked first"
+    if device is None and hasattr(self.dls, 'device'): device = self.dls.device
+    if isinstance(device, int): device = torch.device('cuda', device)
+    file = join_path_file(file, self.path/self.model_dir, ext='.pth')
+    distrib_barrier()
+    if not file.is_file(): raise FileNotFoundError(f"No checkpoint {file}")
+    data = file.read_bytes()
+    state = _torch_load(data, file, device or 'cpu', weights_only)
+    if not isinstance(state, dict): raise CheckpointError(f"{file} is not a model checkpoint: load an earlier one.")
+    hasopt = set(state) == {'model', 'opt'}
+    _check_weights(self.model, state['model'] if hasopt else state, file, strict)
+    holders = item_state_holders(self) if with_items else []
+    states = _read_items(file, fingerprint(data), holders) if holders else {}
+    # everything is read and checked: from here on the learner changes
+    if self.opt is None: self.create_opt()
+    get_model(self.model).load_state_dict(state['model'] if hasopt else state, strict=strict)
+    if hasopt and with_opt:
+        try: self.opt.load_state_dict(state['opt'])
+        except Exception: warnings.warn("Could not load the optimizer state.")
+    elif with_opt: warnings.warn("Saved file doesn't contain an optimizer state.")
     for cb in holders:
         if cb.name in states: cb.load_item_state(states[cb.name])
         elif cb.item_state() is not None:
-            warnings.warn(f"{f.name} holds no {cb.name} state: `learn.{cb.name}` keeps its current state, which was not "
+            warnings.warn(f"{file.name} holds no {cb.name} state: `learn.{cb.name}` keeps its current state, which was not "
                           f"made with these weights. Call `learn.{cb.name}.reset()` to start it afresh.")
-    return res
+    return self
 
 Learner.save._fastai, Learner.load._fastai = _fastai_save, _fastai_load

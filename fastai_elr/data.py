@@ -11,10 +11,11 @@ from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR
 
 # %% auto #0
 __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
-           'array_image', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split', 'load_digits_arrays',
-           'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays', 'fashion_mnist_dls',
-           'CheckedImage', 'df_dls', 'folder_dls', 'csv_dls', 'imagenette_dls', 'load_cifar_arrays', 'cifar_dls',
-           'parse_refs', 'is_refs_csv', 'refs_dls']
+           'CIFAR_STATS', 'array_image', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
+           'load_digits_arrays', 'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays',
+           'fashion_mnist_dls', 'CheckedImage', 'df_dls', 'folder_dls', 'csv_dls', 'imagenette_dls',
+           'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls', 'RandomPadCrop',
+           'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays', 'TestSetAccuracy']
 
 # %% ../nbs/07_data.ipynb #016fc166
 def array_image(a):
@@ -198,6 +199,9 @@ def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean
     for c in (fn_col, label_col, valid_col, clean_col):
         if c is not None and col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
     if raw.empty: raise ValueError(f"{csv.name} lists no images")
+    holes = np.flatnonzero(raw[col(fn_col)].isna().to_numpy() | raw[col(label_col)].isna().to_numpy())
+    if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 2} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
+                                    f"({len(holes)} such rows): fill them in or remove them")
     df = pd.DataFrame({'fname': raw[col(fn_col)].astype(str), 'label': raw[col(label_col)]})
     missing = [f for f in df.fname if not (path/f).is_file()]
     if missing: raise FileNotFoundError(f"{csv.name} names {len(missing)} files that do not exist in {path}, e.g. {missing[0]}")
@@ -236,10 +240,18 @@ def load_cifar_arrays(path, n_classes:int=10):
         return np.concatenate(xs), np.concatenate(ys)
     return (*read(files[0]), *read(files[1]))
 
-def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:int=10, path=None, bs=128, **kwargs) -> DataLoaders:
+def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:int=10, path=None, bs=128,
+              pipeline:str='plain', **kwargs) -> DataLoaders:
     "CIFAR-10 or CIFAR-100 (`n_classes`): fastai's PNG download, or `path` holding that tree or torchvision's pickles"
     if n_classes not in (10, 100): raise ValueError(f"CIFAR has 10 or 100 classes, not {n_classes}")
+    if pipeline not in ('plain', 'paper'): raise ValueError(f"Unknown CIFAR pipeline {pipeline!r}: 'plain' or 'paper'")
     if path is None: path = untar_data(URLs.CIFAR if n_classes == 10 else URLs.CIFAR_100)
+    if pipeline == 'paper':
+        kwargs.pop('size', None)
+        pickles = _cifar_pickles(path, n_classes)
+        arrays = load_cifar_arrays(path, n_classes) if pickles else cifar_tree_arrays(path, n_classes)
+        return paper_cifar_dls(*arrays, n_classes=n_classes, rate=rate, seed=seed, noise_fn=noise_fn, bs=bs,
+                               name=f'cifar{n_classes}' if pickles else None, **kwargs)
     if _cifar_pickles(path, n_classes):
         xt, yt, xv, yv = load_cifar_arrays(path, n_classes)
         noise = noise_fn(yt, rate, n_classes=n_classes, seed=seed)
@@ -308,3 +320,94 @@ def refs_dls(csv, fn_col=0, label_col=1, rate:float=0., seed:int=0, noise_fn=sym
     noisy = noise_fn(given, rate, n_classes=len(vocab), seed=seed).noisy if rate else given
     return arrays_dls(x[pos], noisy, xv, yv, vocab=vocab, noise=LabelNoise(noisy, y[pos].astype(np.int64)), bs=bs, seed=seed,
                       item_ids=array_refs(name, pos), **kwargs)
+
+# %% ../nbs/07_data.ipynb #6930e37e
+CIFAR_STATS = {10: ([0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]),   # the original code's Normalize
+               100: ([0.5071, 0.4867, 0.4408], [0.2675, 0.2565, 0.2761])}
+
+class RandomPadCrop(RandTransform):
+    "Pad a `TensorImage` with `padding` zeros on each side and crop a random `size`×`size` window (training items only)"
+    split_idx, order = 0, 1
+    def __init__(self, size:int=32, padding:int=4, **kwargs):
+        store_attr('size,padding'); super().__init__(**kwargs)
+    def encodes(self, x:TensorImage):
+        p, n = self.padding, self.size
+        h, w = x.shape[-2] + 2*p - n, x.shape[-1] + 2*p - n
+        if h < 0 or w < 0: raise ValueError(f"RandomPadCrop: a {tuple(x.shape[-2:])} image padded by {p} is smaller than {n}×{n}")
+        i, j = random.randint(0, h), random.randint(0, w)
+        return F.pad(x, (p, p, p, p))[..., i:i+n, j:j+n]
+
+def stratified_split(labels, train_frac:float=0.9, seed:int=0):
+    "The original's held-out split: per class, `int(train_frac*n/C)` random items to train on, the rest held out (sorted positions)"
+    y = np.asarray(labels)
+    k, rng = int(len(y) * train_frac / (y.max() + 1)), np.random.default_rng(seed)
+    tr = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:k] for c in range(y.max() + 1)]))
+    return tr, np.setdiff1d(np.arange(len(y)), tr)
+
+def paper_cifar_dls(x_train, y_train, x_test, y_test, n_classes:int=10, rate:float=0.4, seed:int=0, noise_fn=symmetric_noise,
+                    bs=128, train_frac:float=0.9, name:str=None, **kwargs) -> DataLoaders:
+    "The original's CIFAR pipeline on `uint8` arrays: held-out split, noise on both parts, augmentation, normalisation, test set as `dls[2]`"
+    for k in ('item_tfms', 'batch_tfms'):
+        if kwargs.get(k) is not None: raise ValueError(f"The paper pipeline sets its own transforms: `{k}` cannot be passed")
+    vocab = CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES
+    split_seed, train_seed, valid_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
+    tr, va = stratified_split(y_train, train_frac, split_seed)
+    noise = noise_fn(y_train[tr], rate, n_classes=n_classes, seed=train_seed)
+    valid_noise = noise_fn(y_train[va], rate, n_classes=n_classes, seed=valid_seed)
+    norm = Normalize.from_stats(*CIFAR_STATS[n_classes])
+    dls = arrays_dls(x_train[tr], noise.noisy, x_train[va], valid_noise.noisy, vocab=vocab, noise=noise, bs=bs, seed=seed,
+                     item_tfms=[RandomPadCrop(32, 4), FlipItem(0.5)], batch_tfms=norm,
+                     item_ids=None if name is None else array_refs(name, tr), **kwargs)  # `name`: 'cifar10' when the arrays are the pickles
+    # the test items through the validation pipeline: the validation loader of a second set
+    dls.loaders.append(arrays_dls(x_test, y_test, x_test, y_test, vocab=vocab, bs=bs, batch_tfms=norm, **kwargs).valid)
+    dls.valid_noise, dls.train_idxs, dls.valid_idxs = valid_noise, tr, va
+    return dls
+
+def cifar_tree_arrays(path, n_classes:int=10):
+    "CIFAR from a PNG tree (`train` and `test`, one folder per class) as `uint8` arrays (x_train, y_train, x_test, y_test)"
+    o2i = {c: i for i, c in enumerate(CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES)}
+    def read(split):
+        fs = sorted(_image_files(Path(path)/split))
+        bad = {f.parent.name for f in fs} - set(o2i)
+        if bad: raise ValueError(f"{Path(path)/split} has folders that are not CIFAR-{n_classes} classes: {sorted(bad)[:3]}")
+        return np.stack([np.asarray(Image.open(f).convert('RGB')) for f in fs]), np.array([o2i[f.parent.name] for f in fs])
+    return (*read('train'), *read('test'))
+
+# %% ../nbs/07_data.ipynb #7d185e36
+class TestSetAccuracy(Callback):
+    "Add a `column` to the recorder: the model's accuracy on `loader` (default `dls[2]`, the test set) after each epoch"
+    order = Recorder.order + 5   # after the recorder fills a row, before progress, CSV and trackers read its names
+    def __init__(self, loader=None, column='test_accuracy'): store_attr(); self.values = []
+
+    def before_fit(self):
+        self._trained = False
+        if not hasattr(self.learn, 'recorder') or self.column in self.recorder.metric_names: return
+        names = self.recorder.metric_names
+        if self.recorder.add_time: names.insert(len(names) - 1, self.column)   # before 'time'
+        else: names.append(self.column)
+
+    def before_train(self): self._trained = True    # a training epoch, not `get_preds` or `validate`
+
+    def after_validate(self):
+        if not self._trained or hasattr(self.learn, 'lr_finder'): return
+        self._trained = False
+        acc = self.accuracy()
+        self.values.append(acc)
+        if hasattr(self.learn, 'recorder'): self.recorder.log.append(acc)
+
+    def accuracy(self) -> float:
+        "Accuracy of `learn.model` on the loader, in eval mode, without callbacks"
+        dl = self.loader if self.loader is not None else self.dls[2] if len(self.dls.loaders) > 2 else None
+        if dl is None: raise ValueError("TestSetAccuracy needs a test loader: pass `loader`, or loaders with a third one "
+                                        "(`cifar_dls(..., pipeline='paper')`)")
+        model, dev = self.learn.model, next(self.learn.model.parameters()).device
+        was, correct, n = model.training, 0, 0
+        model.eval()
+        try:
+            with torch.no_grad():
+                for b in dl:
+                    b = to_device(b, dev)
+                    pred = model(*b[:dl.n_inp])
+                    correct += (pred.argmax(-1) == b[dl.n_inp]).sum().item(); n += len(pred)
+        finally: model.train(was)
+        return correct / max(n, 1)

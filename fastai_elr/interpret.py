@@ -16,10 +16,11 @@ from fastai.callback.mixup import MixHandler
 from fastai.interpret import ClassificationInterpretation
 from fastai.vision.data import get_grid
 from .indices import sample_index
+from .callback import single_label
 from .loss import target_disbelief
 
 # %% auto #0
-__all__ = ['OUTCOMES', 'margin_score', 'self_confidence_score', 'mislabel_scores', 'item_targets_callback',
+__all__ = ['OUTCOMES', 'margin_score', 'self_confidence_score', 'mislabel_scores', 'clean_train_dl', 'item_targets_callback',
            'MislabelInterpretation', 'MemorizationCallback', 'plot_memorization']
 
 # %% ../nbs/05_interpret.ipynb #2a30ef08
@@ -43,6 +44,12 @@ def mislabel_scores(probs, labels, targets=None) -> dict:
     return res
 
 # %% ../nbs/05_interpret.ipynb #0c6c067c
+def clean_train_dl(dls):
+    "The training items in `train_ds` order, without augmentation: a test loader for `Datasets`, the unshuffled loader otherwise (tabular)"
+    ds = dls.train_ds
+    if hasattr(ds, 'tls'): return dls.test_dl(ds.items, with_labels=True)
+    return dls.train.new(shuffle=False, drop_last=False)
+
 def item_targets_callback(learn):
     "The learner's callback holding per-item `targets` and `labels` (ELR or ELR+), or `None`"
     for cb in [getattr(learn, n, None) for n in ('elr', 'elr_plus')] + list(learn.cbs):
@@ -83,12 +90,17 @@ class MislabelInterpretation(ClassificationInterpretation):
         if not hasattr(ds, 'items') or (hasattr(ds, 'tls') and len(ds.tls) <= ds.n_inp):
             raise ValueError("MislabelInterpretation needs a training set of fastai `Datasets` with labels: "
                              "there is no label to judge here.")
-        if dl is None: dl = learn.dls.test_dl(ds.items, with_labels=True)  # un-augmented, in `train_ds` order
+        if dl is None: dl = clean_train_dl(learn.dls)
         probs, given, losses = learn.get_preds(dl=dl, with_loss=True, act=act)
+        if given is not None and given.ndim == 2 and given.shape[1] == 1: given = given[:, 0]   # tabular: (items, 1)
         if probs.ndim != 2 or given is None or given.ndim != 1 or given.is_floating_point():
             raise ValueError("MislabelInterpretation works on single-label classification: (items, classes) "
                 f"probabilities and one integer class per item; got {tuple(probs.shape)} and "
                 f"{None if given is None else tuple(given.shape)}.")
+        bad = int((~torch.isfinite(probs).all(1)).sum())
+        if bad: raise ValueError(f"The model's predictions on {bad} of {len(probs)} training items are not finite (NaN or "
+            "infinite): its weights have diverged, so there is nothing to rank. Load an earlier checkpoint, or train again "
+            "with a lower learning rate.")
         targets = None if cb is None else cls._targets(cb, probs, given)
         return cls(learn, dl, losses, act, probs=probs.float(), given=given.long(), targets=targets, by=by)
 
@@ -99,10 +111,8 @@ class MislabelInterpretation(ClassificationInterpretation):
         if t.shape != probs.shape:
             raise ValueError(f"{type(cb).__name__}'s targets have shape {tuple(t.shape)}, but the training set gives "
                              f"{tuple(probs.shape)}: the targets were made for other data.")
-        unseen = trained < 0
-        if unseen.any():
-            warnings.warn(f"{int(unseen.sum())} training items were never trained on: their prediction stands in for their target.")
-            t[unseen] = probs[unseen].float()
+        unseen = trained < 0   # a few, after a short training that drops the last incomplete batch: no cause for alarm
+        t[unseen] = probs[unseen].float()
         if (trained[~unseen] != given[~unseen]).any():
             warnings.warn("Some labels differ from those the targets were trained with: the scores judge the current labels.")
         return t
@@ -115,7 +125,8 @@ class MislabelInterpretation(ClassificationInterpretation):
 
     def _clamp(self, k):
         if k is None: return len(self.given)
-        if k < 0: raise ValueError(f"k must be >= 0, got {k}")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"k must be a whole number >= 0 (how many items), got {k!r}")
         return min(int(k), len(self.given))
 
     def ranking(self, by:str=None):
@@ -221,7 +232,7 @@ class MemorizationCallback(Callback):
         if on not in ('auto', 'train', 'clean'): raise ValueError(f"on must be 'train' (predictions made in training), 'clean' "
             f"(an extra un-augmented pass per epoch) or 'auto' (train, unless training mixes its inputs), got {on!r}")
         store_attr()
-        self.counts = []
+        self.reset()
 
     def before_fit(self):
         self._active = not hasattr(self.learn, 'lr_finder')
@@ -248,36 +259,50 @@ class MemorizationCallback(Callback):
 
     def after_loss(self):
         if not (self._active and self.training and self._on == 'train' and len(self.yb)): return
-        self._epoch += _outcome_counts(self.pred.detach().argmax(1), self.y, self._y[self.learn.sample_index.idxs])
+        y = single_label(self.pred, self.y, type(self).__name__)
+        self._epoch += _outcome_counts(self.pred.detach().argmax(1), y, self._y[self.learn.sample_index.idxs])
 
     def after_epoch(self):
         if not getattr(self, '_trained', False): return  # `get_preds` and `validate` fire `after_epoch` too
         if self._on == 'clean': self._epoch = self._clean_pass()
-        if self._epoch is not None: self.counts.append(self._epoch)
+        if self._epoch is not None: self.counts.append(self._epoch); self.epochs.append(self.epoch)
         self._trained = False
 
     def _clean_pass(self):
         "Counts over the un-augmented training items, model in eval mode"
-        dl, model = self.dls.test_dl(self.dls.train_ds.items, with_labels=True), self.learn.model
+        dl, model = clean_train_dl(self.dls), self.learn.model
         was_training, total, start = model.training, None, 0
         model.eval()
         with torch.no_grad():
             for *xb, y in dl:
-                pred = model(*xb).argmax(1)
+                pred = model(*xb); y = single_label(pred, y, type(self).__name__); pred = pred.argmax(1)
                 if total is None: total, true = torch.zeros(2, 3, dtype=torch.long, device=pred.device), self._true(pred.device)
                 total += _outcome_counts(pred, y, true[start:start+len(y)]); start += len(y)
         model.train(was_training)
         return total
 
-    def reset(self): "Forget the recorded epochs"; self.counts = []
+    def reset(self): "Forget the recorded epochs"; self.counts, self.epochs = [], []
+
+    def item_state(self):  # kept with each checkpoint, so a resumed training's curves keep their first epochs
+        return {'epochs': torch.tensor(self.epochs, dtype=torch.long), 'counts': torch.stack(self.counts).cpu()} if self.counts else None
+
+    def check_item_state(self, state):
+        "Fail clearly unless `state` holds one (2, 3) table of counts per recorded epoch"
+        e, c = state.get('epochs'), state.get('counts')
+        if not (isinstance(e, torch.Tensor) and isinstance(c, torch.Tensor) and e.ndim == 1 and c.shape == (len(e), 2, 3)):
+            raise ValueError("the memorization record must hold 'epochs' (E,) and 'counts' (E, 2, 3)")
+
+    def load_item_state(self, state):
+        dev = next(self.learn.model.parameters()).device
+        self.epochs, self.counts = state['epochs'].tolist(), list(state['counts'].to(dev))
 
     @property
     def history(self) -> pd.DataFrame:
         "One row per epoch and group (clean, mislabeled): the shares `correct`, `memorized`, `other` and the count `n`"
         if not self.counts: return pd.DataFrame(columns=['epoch', 'group', *OUTCOMES, 'n'])
         c = to_np(torch.stack(self.counts).cpu()).astype(float)  # one copy to the host
-        rows = [dict(epoch=e+1, group=g, **dict(zip(OUTCOMES, c[e, i] / max(c[e, i].sum(), 1))), n=int(c[e, i].sum()))
-                for e in range(len(c)) for i, g in enumerate(('clean', 'mislabeled'))]
+        rows = [dict(epoch=ep+1, group=g, **dict(zip(OUTCOMES, c[e, i] / max(c[e, i].sum(), 1))), n=int(c[e, i].sum()))
+                for e, ep in enumerate(self.epochs) for i, g in enumerate(('clean', 'mislabeled'))]
         return pd.DataFrame(rows)
 
 # %% ../nbs/05_interpret.ipynb #a4a239cf
@@ -299,7 +324,7 @@ def plot_memorization(runs, figsize=None):
             ax, g = axs[2*r + c], h[h.group == group]
             for out in OUTCOMES:
                 if group == 'clean' and out == 'memorized': continue  # a clean item's given label is the true one
-                ax.plot(g.epoch, 100 * g[out], color=colors[out], label=out)
+                ax.plot(g.epoch, 100 * g[out], color=colors[out], label=out, marker='.')  # a marker: one epoch is a point, not an empty line
             ax.set_title(f"{name} {group} items".strip()); ax.set_xlabel('epoch'); ax.set_ylim(0, 100)
             if c == 0: ax.set_ylabel('% of items')
             ax.legend()

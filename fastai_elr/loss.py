@@ -8,7 +8,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['PROB_MIN', 'PROB_MAX', 'clamped_probs', 'update_targets', 'elr_penalty', 'target_disbelief', 'seen_disbelief',
-           'flag_mislabeled', 'check_hparams', 'ELRLoss']
+           'flag_mislabeled', 'check_targets', 'check_hparams', 'ELRLoss']
 
 # %% ../nbs/01_loss.ipynb #21f32c40
 PROB_MIN, PROB_MAX = 1e-4, 1 - 1e-4
@@ -18,9 +18,12 @@ def clamped_probs(logits):
     return F.softmax(logits.float(), dim=1).clamp(PROB_MIN, PROB_MAX)
 
 def update_targets(targets, idx, probs, beta):
-    "Move `targets[idx]` towards the renormalised `probs`, in place: `beta*t + (1-beta)*p/sum(p)`"
+    "Move `targets[idx]` towards the renormalised `probs`, in place; rows of `probs` that are not finite are left out. Returns the rows written"
     p = probs.detach()
-    targets[idx] = beta * targets[idx] + (1 - beta) * p / p.sum(1, keepdim=True)
+    ok = torch.isfinite(p).all(1)   # decided on the device: no host sync in the batch loop
+    old = targets[idx]
+    targets[idx] = torch.where(ok[:, None], beta * old + (1 - beta) * p / p.sum(1, keepdim=True), old)
+    return ok
 
 def elr_penalty(target_rows, probs):
     "`mean log(1 - <t, p>)`: negative, smallest when predictions agree with the targets"
@@ -42,6 +45,24 @@ def flag_mislabeled(targets, labels):
     return torch.nonzero((labels >= 0) & (targets.argmax(1) != labels)).flatten().cpu()
 
 # %% ../nbs/01_loss.ipynb #79bed082
+def check_targets(targets, labels, n_items:int=None, n_classes:int=None):
+    "Fail clearly unless `targets` (..., N, C: finite, >= 0) and `labels` (N, in [-1, C)) fit `n_items` items of `n_classes` classes"
+    if not (isinstance(targets, torch.Tensor) and targets.is_floating_point() and targets.ndim >= 2):
+        raise ValueError(f"the targets must be a floating-point tensor of shape (items, classes), got {type(targets).__name__} "
+                         f"{tuple(getattr(targets, 'shape', ()))}")
+    n, c = targets.shape[-2:]
+    if n_items is not None and n != n_items:
+        raise ValueError(f"the targets are for {n} items, but the training set has {n_items}: they were made on other data")
+    if n_classes is not None and c != n_classes:
+        raise ValueError(f"the targets are for {c} classes, but the model predicts {n_classes}: they were made for another task")
+    if not (isinstance(labels, torch.Tensor) and labels.dtype == torch.long and labels.shape == (n,)):
+        raise ValueError(f"the recorded labels must be a LongTensor of shape ({n},) like the targets, got "
+                         f"{getattr(labels, 'dtype', type(labels).__name__)} {tuple(getattr(labels, 'shape', ()))}")
+    if n and (labels.min() < -1 or labels.max() >= c):
+        raise ValueError(f"the recorded labels must lie in [-1, {c}), found {int(labels.min())} to {int(labels.max())}")
+    if not torch.isfinite(targets).all() or (targets < 0).any():
+        raise ValueError("the targets hold negative or non-finite (NaN, infinite) values: the file is damaged")
+
 def check_hparams(lam=None, beta=None):
     "Fail clearly when `lam` or `beta` is out of range"
     if lam is not None and not lam >= 0: raise ValueError(f"lam must be >= 0 (the regulariser's weight), got {lam}")
@@ -59,6 +80,7 @@ class ELRLoss(nn.Module):
         self.num_classes, self.lam, self.beta = num_classes, lam, beta
         self.register_buffer('target', torch.zeros(num_examp, num_classes))
         self.register_buffer('labels', torch.full((num_examp,), -1, dtype=torch.long))
+        self.written = None   # rows of the last batch whose predictions were finite, and so were written
 
     @property
     def num_examp(self): return len(self.target)
@@ -75,8 +97,8 @@ class ELRLoss(nn.Module):
         self._check(index, output, label)
         with torch.autocast(output.device.type, enabled=False):  # float32 even under autocast: <t,p> may round to 1
             p = clamped_probs(output)
-            update_targets(self.target, index, p, self.beta)
-            if label is not None: self.labels[index] = label
+            self.written = update_targets(self.target, index, p, self.beta)
+            if label is not None: self.labels[index] = torch.where(self.written, label, self.labels[index])
             return self.lam * elr_penalty(self.target[index], p)
 
     def forward(self, index, output, label):
