@@ -9,3 +9,4 @@ from .models import *
 from .plus import *
 from .distributed import *
 from .interpret import *
+from .review import ReviewDB, Review, ReviewServer, read_decisions, apply_decisions, corrected_labels, write_corrected  # the web stack loads only when a page is served

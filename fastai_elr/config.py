@@ -35,8 +35,9 @@ REAL_NOISE = ('clothing1m', 'webvision')
 RUN_IDENTITY = ('method', 'data', 'data_path', 'n_train', 'n_valid', 'size', 'percent', 'asym', 'noise', 'pipeline', 'seed', 'arch',
                 'pretrained', 'weights', 'second_net', 'ema')
 CIFAR = ('cifar10', 'cifar100')
-# defaults that depend on the dataset, between the general defaults and a config file
-DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper')}
+# defaults that depend on the dataset, between the general defaults and a config file; your own data (a folder or
+# a CSV) is taken as it is: no noise is added unless asked
+DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper'), 'folder': dict(percent=0.)}
 
 class BadInput(ValueError):
     "A setting or input the run cannot use: reported on one line, exit code 2"
@@ -270,7 +271,8 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
     if run_config is None and 'data' in flags and 'data_path' not in flags: given['data_path'] = None   # a dataset named here replaces the config's folder
     data = given.get('data', base.get('data', DEFAULTS['data']))
-    cfg = dict(DEFAULTS, **(DATA_DEFAULTS.get(data, {}) if isinstance(data, str) else {}), **base)
+    kind = data if data in DATASETS else 'folder' if isinstance(data, str) else None
+    cfg = dict(DEFAULTS, **DATA_DEFAULTS.get(kind, {}), **base)
     if run_config is not None:
         changed = [k for k in RUN_IDENTITY if k in given and given[k] != cfg[k]]
         if changed: raise BadInput(f"-r continues a run as it was started, but {', '.join(f'{k} {given[k]!r} (the run has {cfg[k]!r})' for k in changed)} "

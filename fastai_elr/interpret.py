@@ -7,6 +7,7 @@ from __future__ import annotations
 import math, warnings
 import numpy as np, pandas as pd, torch
 import sklearn.metrics as skm
+from pathlib import Path
 from fastcore.basics import store_attr, ifnone
 from fastcore.foundation import L
 from fastai.torch_core import tuplify, to_np
@@ -57,6 +58,8 @@ def item_targets_callback(learn):
 def _readable(item):
     "A short text for an item: its path, or what it holds"
     if isinstance(item, (tuple, list)) and len(item): return _readable(item[0])
+    if isinstance(item, Path): return str(item)   # a file's whole path names it
+    if isinstance(item, pd.Series): return _readable(next((v for v in item if isinstance(v, str)), item.to_numpy()))  # a row: its first text
     if hasattr(item, 'shape') and hasattr(item, 'dtype'): return f"{item.dtype} array {tuple(item.shape)}"
     s = str(item)
     return s if len(s) <= 80 else s[:77] + '...'
@@ -142,14 +145,21 @@ class MislabelInterpretation(ClassificationInterpretation):
         "The `k` most likely mislabeled items (all by default), best candidates first"
         by = self._by(by)
         idx = self.ranking(by)[:self._clamp(k)]
-        items = getattr(self.dl.items, 'iloc', L(self.dl.items))
         vocab = np.array(self.vocab, dtype=object)
-        df = pd.DataFrame({'idx': to_np(idx), 'item': [_readable(items[int(i)]) for i in idx],
+        df = pd.DataFrame({'idx': to_np(idx), 'item': self.item_names(idx),
                            'given': vocab[to_np(self.given[idx])], 'suggested': vocab[to_np(self.suggested(by)[idx])],
                            'score': to_np(self.scores[by][0][idx])})
         for n, (s, _) in self.scores.items():
             if n != by: df[n] = to_np(s[idx])
         return df
+
+    def item_names(self, idx=None) -> list:
+        "Names of the items at `idx` (all by default): the loaders' `item_ids` when they have them, else the path or a short text"
+        idx = range(len(self.given)) if idx is None else [int(i) for i in idx]
+        ids = getattr(getattr(self.learn, 'dls', None), 'item_ids', None)
+        if ids is not None and len(ids) == len(self.given): return [ids[i] for i in idx]
+        items = getattr(self.dl.items, 'iloc', L(self.dl.items))
+        return [_readable(items[i]) for i in idx]
 
     def plot_top_mislabeled(self, k:int=9, by:str=None, nrows=None, ncols=None, figsize=None, **kwargs):
         "Show the `k` most likely mislabeled inputs titled `given -> suggested` and the score; return the figure"

@@ -63,6 +63,8 @@ def make_dls(cfg):
         if cfg['percent'] not in (0, .01, .05, .25, .5): raise BadInput("Noisy Imagenette comes with 0, 1, 5, 25 or 50% noise: --percent 0.25 ...")
         return D.imagenette_dls(round(cfg['percent']*100), path=p, size=cfg['size'] or 128, **kw)
     src = Path(p if d in REAL_NOISE else d)
+    if src.suffix == '.csv' and src.is_file() and D.is_refs_csv(src):  # items of a built-in dataset ('fashion_mnist:123')
+        return D.refs_dls(src, rate=cfg['percent'], noise_fn=nf, path=p, n_valid=cfg['n_valid'], **kw)
     if src.suffix == '.csv': return D.csv_dls(src.parent, src.name, rate=cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
     if src.is_dir(): return D.folder_dls(src, cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
     raise BadInput(f"--data {d}: not a dataset ({', '.join(DATASETS)}), a folder or a CSV file")
