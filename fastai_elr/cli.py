@@ -4,13 +4,13 @@
 
 # %% ../nbs/08_cli.ipynb #6175f6ef
 from __future__ import annotations
-import argparse, json, sys, warnings
+import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
 from .config import (METHODS, DATASETS, BadInput, shipped_configs, resolve, check_data, check_out, checkpoint_file,
                                method_settings)
 
 # %% auto #0
-__all__ = ['parser', 'one_line', 'settings', 'main']
+__all__ = ['parser', 'one_line', 'settings', 'several_devices', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 def _bool(s):
@@ -66,8 +66,22 @@ def settings(args, warn=None) -> tuple:
     ck = checkpoint_file(args.resume) if args.resume else None
     cfg = resolve(vars(args), config=args.config, run_config=None if ck is None else ck.parent/'config.json', warn=warn)
     out = Path(args.out) if args.out else (ck.parent if ck is not None else Path('runs')/cfg['name'])
-    check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)
+    if int(os.environ.get('RANK', 0)) == 0: check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)  # one process judges
     return cfg, out, ck
+
+def several_devices(cfg, argv) -> int:
+    "Launch `elr_train` in one process per GPU of `-d 0,1,...` (or say how on CPUs); `None` where one process trains"
+    spec = cfg['device'] or ''
+    if ',' not in spec or 'LOCAL_RANK' in os.environ: return None   # one device, or already a worker of a launch
+    from fastai_elr.distributed import launch, distributed_command
+    import torch
+    gpus = [int(g) for g in spec.split(',')]
+    args = ['-m', 'fastai_elr.cli', *argv]
+    if not torch.cuda.is_available() or max(gpus) >= torch.cuda.device_count():
+        cpu = distributed_command(len(gpus), [*args, '-d', 'cpu'])   # the last -d is the one that counts
+        raise BadInput(f"-d {spec}: this machine has {torch.cuda.device_count()} GPUs. To train in {len(gpus)} processes on its CPUs, "
+                       f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
+    return launch(len(gpus), args, gpus=gpus).returncode
 
 def main(argv=None) -> int:
     "The `elr_train` console script"
@@ -82,6 +96,7 @@ def main(argv=None) -> int:
             try: check_data(cfg)
             except BadInput as e: say('warning', e)
             print(json.dumps(method_settings(cfg), indent=1)); return 0
+        if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others

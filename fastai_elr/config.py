@@ -18,13 +18,13 @@ __all__ = ['PLUS_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'DATASETS', 'SCHEDULES',
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
 DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=None, n_valid=None, size=None,
                 arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
-                schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0,
+                schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0, buffer_dtype='float32',
                 device=None, malpha=1., ealpha=0.997, ema_step=40000, ema_update=True, coef_step=0,
                 label_correction=False, second_net=True, mixup=True, ema=True)
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
              arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',
-             noise='str', pipeline='str', seed='int', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
+             noise='str', pipeline='str', seed='int', buffer_dtype='str', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
              label_correction='bool', second_net='bool', mixup='bool', ema='bool')
 METHODS = ('ce', 'elr', 'elr_plus')
 DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100', 'imagenette', 'clothing1m', 'webvision')
@@ -182,7 +182,8 @@ _RANGES = {  # setting: (test, what it must be), for values of the right kind
     'ema_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"), 'coef_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"),
     'method': (lambda v: v in METHODS, f"one of {', '.join(METHODS)}"), 'opt': (lambda v: v in ('sgd', 'adam'), "sgd or adam"),
     'noise': (lambda v: v in ('exact', 'paper'), "exact (r of the labels changed) or paper (the original code's definitions)"),
-    'pipeline': (lambda v: v in ('plain', 'paper'), "plain or paper (the original's CIFAR pipeline)")}
+    'pipeline': (lambda v: v in ('plain', 'paper'), "plain or paper (the original's CIFAR pipeline)"),
+    'buffer_dtype': (lambda v: v in ('float32', 'bfloat16', 'float16'), "float32, bfloat16 or float16 (how the targets are stored)")}
 _FLAGS = {'percent': '--percent', 'lam': '--lambda', 'n_train': '--n-train', 'lr': '--lr', 'bs': '--bs', 'beta': '--beta',
           'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs'}
 
@@ -288,7 +289,7 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
 def method_settings(cfg:dict) -> dict:
     "`cfg` without the settings its method does not use: what `config.json` and `--dry-run` show"
     drop = set() if cfg['method'] == 'elr_plus' else set(PLUS_KEYS)
-    if cfg['method'] == 'ce': drop |= {'lam', 'beta'}
+    if cfg['method'] == 'ce': drop |= {'lam', 'beta', 'buffer_dtype'}
     return {k: v for k, v in cfg.items() if k not in drop}
 
 # %% ../nbs/08a_config.ipynb #6ecf4ac0

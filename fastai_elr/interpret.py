@@ -10,7 +10,7 @@ import sklearn.metrics as skm
 from pathlib import Path
 from fastcore.basics import store_attr, ifnone
 from fastcore.foundation import L
-from fastai.torch_core import tuplify, to_np
+from fastai.torch_core import tuplify, to_np, num_distrib
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from fastai.interpret import ClassificationInterpretation
@@ -265,6 +265,7 @@ class MemorizationCallback(Callback):
     def after_epoch(self):
         if not getattr(self, '_trained', False): return  # `get_preds` and `validate` fire `after_epoch` too
         if self._on == 'clean': self._epoch = self._clean_pass()
+        elif num_distrib() > 1: torch.distributed.all_reduce(self._epoch)   # every process's share of the epoch (padding counts twice)
         if self._epoch is not None: self.counts.append(self._epoch); self.epochs.append(self.epoch)
         self._trained = False
 

@@ -13,7 +13,10 @@ from fastai.callback.core import Callback, CancelTrainException
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, num_distrib, rank_distrib
+import os
+from contextlib import nullcontext, contextmanager
+from fastcore.basics import noop
 from fastai.metrics import accuracy
 from fastai.optimizer import SGD, Adam
 from fastai.layers import ConvLayer, Flatten
@@ -27,11 +30,12 @@ from .interpret import MislabelInterpretation, MemorizationCallback, plot_memori
 from .noise import noise_function
 from .models import paper_arch, paper_model
 from . import data as D
+from .distributed import process_device   # also makes fastai's distrib_ctx work on CPUs (gloo)
 
 # %% auto #0
 __all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
-           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'one_line',
-           'train', 'write_results', 'results_table']
+           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'alone',
+           'one_line', 'train', 'write_results', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -111,9 +115,9 @@ def lr_schedule(cfg):
 
 def method_callbacks(cfg, make=None) -> list:
     "The callbacks of the method: `ELRCallback`, `ELRPlusCallback` (its second network from `make`), or none for cross entropy"
-    if cfg['method'] == 'elr': return [ELRCallback(cfg['lam'], cfg['beta'])]
+    if cfg['method'] == 'elr': return [ELRCallback(cfg['lam'], cfg['beta'], dtype=cfg['buffer_dtype'])]
     if cfg['method'] == 'ce': return []
-    return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], model2=make, **{k: cfg[k] for k in PLUS_KEYS})]
+    return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], model2=make, dtype=cfg['buffer_dtype'], **{k: cfg[k] for k in PLUS_KEYS})]
 
 def pick_device(spec):
     "The torch device of `-d`: cpu, cuda, an index or a list of indices (the first is used)"
@@ -151,7 +155,7 @@ class RunCheckpoint(Callback):
         self.history.append({n: (float(v) if v is not None else None) for n, v in zip(names, vals)} | {'epoch': self.epoch})
         self.wall = self._clock[1] + time.time() - self._clock[0]
         self.learn.save('last', with_opt=True)
-        atomic_write_text(self.path/'last.json', json.dumps({'epoch': self.epoch, 'wall_s': self.wall, 'history': self.history}, indent=1))
+        if not rank_distrib(): atomic_write_text(self.path/'last.json', json.dumps({'epoch': self.epoch, 'wall_s': self.wall, 'history': self.history}, indent=1))
 
     def item_state(self): return {'history': self.history, 'wall_s': float(self.wall)} if self.history else None
 
@@ -168,7 +172,8 @@ class QuietLog(Callback):
     "Print one line per epoch (`epoch 3/12: train_loss 0.912, valid_loss 0.734, accuracy 0.8123, 0:09`) instead of a progress bar"
     order = 61
     def __init__(self, log=print): self.log = log
-    def before_fit(self): self.learn.logger = self._line
+    def before_fit(self):   # not inside `get_preds`/`validate`, whose `no_logging` has set the logger aside
+        if self.learn.logger is print: self.learn.logger = self._line if not rank_distrib() else noop   # one process speaks
     def _line(self, row):
         names = self.recorder.metric_names
         vals = [f"{n} {v:.4f}" if isinstance(v, float) else f"{v}" for n, v in zip(names[1:], row[1:]) if v is not None]
@@ -189,6 +194,16 @@ def detection(learn, noise):
     ev = interp.evaluate(noise.clean) if noise is not None else {}
     return df, {k: ev[k] for k in ('n_mislabeled', 'n_flagged', 'precision', 'recall', 'f1', 'auroc') if k in ev}, interp
 
+@contextmanager
+def alone():
+    "Act as the only process: the first process ranks and writes the results after a data-parallel training, without the others"
+    old = os.environ.get('WORLD_SIZE')
+    os.environ['WORLD_SIZE'] = '1'   # what fastai's `num_distrib` reads: no gathering across processes that have finished
+    try: yield
+    finally:
+        if old is None: os.environ.pop('WORLD_SIZE')
+        else: os.environ['WORLD_SIZE'] = old
+
 def one_line(e) -> str:
     "The message of `e` on one line (fastai puts a callback's error on a second)"
     return ' '.join(str(e).split())
@@ -196,10 +211,12 @@ def one_line(e) -> str:
 def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, cbs=None) -> Learner:
     "Run the settings `cfg`, writing results under `out`; `resume` is the checkpoint (or run folder) of an earlier run of them"
     out, ck = Path(out), None if resume is None else checkpoint_file(resume)
-    check_out(out, overwrite, resuming=None if ck is None else ck.parent)
+    procs, main = num_distrib() or 1, not rank_distrib()   # under `torchrun`/`accelerate launch`: several processes, one writes
+    if not main: log = noop
+    if main: check_out(out, overwrite, resuming=None if ck is None else ck.parent)
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
-    dls.to(pick_device(cfg['device']))
+    dls.to(process_device() if procs > 1 else pick_device(cfg['device']))
     mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
     test = [D.TestSetAccuracy()] if len(dls.loaders) > 2 else []   # a held-out split validates: the test set is reported apart
     ckpt, make = RunCheckpoint(), model_maker(cfg, dls)
@@ -213,20 +230,23 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     if ckpt.last_epoch + 1 >= cfg['epochs']:
         log(f"{out}: all {cfg['epochs']} epochs are trained; nothing left to train (pass --epochs with more to go on)")
         return learn
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise BadInput(f"cannot make the run folder {out}: {e.strerror}") from None
-    if overwrite: _clear_run(out)
-    atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
-    for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
+    if main:
+        try: out.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise BadInput(f"cannot make the run folder {out}: {e.strerror}") from None
+        if overwrite: _clear_run(out)
+        atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
+        for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
     try:
         if ck is not None and ck.resolve().parent != out.resolve(): learn.save('last', with_opt=True)   # a copy under a new name
         ckpt.start_clock()
-        if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
-        else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=ckpt.last_epoch + 1)
+        with (learn.distrib_ctx() if procs > 1 else nullcontext()):
+            if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
+            else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=ckpt.last_epoch + 1)
         learn.history = ckpt.history
-        write_results(learn, cfg, out, ckpt.wall, log)
+        if main:
+            with alone(): write_results(learn, cfg, out, ckpt.wall, log)
     except BaseException as e:
-        atomic_write_text(out/'FAILED', f"{type(e).__name__}: {one_line(e) or 'interrupted'}\n")
+        if main: atomic_write_text(out/'FAILED', f"{type(e).__name__}: {one_line(e) or 'interrupted'}\n")
         raise
     return learn
 
