@@ -21,7 +21,8 @@ setuptools.setup(
     package_data={'fastai_elr': ['configs/*.json']},
     python_requires='>=' + cfg['min_python'],
     install_requires=cfg['requirements'].split(),
-    extras_require={'dev': cfg['dev_requirements'].split()},
+    extras_require={'review': cfg['review_requirements'].split(),
+                    'dev': cfg['dev_requirements'].split() + cfg['review_requirements'].split()},
     entry_points={'console_scripts': cfg['console_scripts'].split(),
                   'nbdev': ['fastai_elr=fastai_elr._modidx:d']},
     zip_safe=False)

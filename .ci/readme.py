@@ -1,13 +1,13 @@
 "Write README.md from nbs/index.ipynb (Quarto, which nbdev-readme needs, is not available); `--check` fails if they differ."
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 
 def cell_text(cell):
-    "Markdown as is; code fenced, without nbdev directives; hidden cells left out"
+    "Markdown as is (relative image links pointed into nbs/); code fenced, without nbdev directives; hidden cells left out"
     src = ''.join(cell['source'])
-    if cell['cell_type'] == 'markdown': return src.strip()
+    if cell['cell_type'] == 'markdown': return re.sub(r'(!\[[^\]]*\]\()(?![a-z]+:|/)', r'\1nbs/', src.strip())
     lines = src.splitlines()
     directives = [l for l in lines if l.startswith('#|')]
     if any(d.split()[1:2] in (['hide'], ['default_exp']) for d in directives): return ''

@@ -10,7 +10,8 @@ from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from .indices import sample_index
-from .loss import ELRLoss, check_hparams, check_targets
+from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype
+from .distributed import row_exchange
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -84,8 +85,8 @@ class ELRCallback(Callback):
     "Add the ELR regulariser `lam * mean log(1 - <t, p>)` to the training loss of a classification `Learner`"
     order = 0  # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
-    def __init__(self, lam:float=3., beta:float=0.7):
-        check_hparams(lam, beta)
+    def __init__(self, lam:float=3., beta:float=0.7, dtype=torch.float32):
+        check_hparams(lam, beta); buffer_dtype(dtype)
         store_attr()
         self.criterion, self.nonfinite = None, NonFiniteRows()
 
@@ -110,12 +111,12 @@ class ELRCallback(Callback):
         "Once per fit, at the first training batch: check the task and make or check the targets"
         n, c = len(self.dls.train_ds), self.pred.shape[1]
         if self.criterion is None:
-            with torch.device(self.pred.device): self.criterion = ELRLoss(n, c, self.lam, self.beta)  # made in place: no copy
+            with torch.device(self.pred.device): self.criterion = ELRLoss(n, c, self.lam, self.beta, self.dtype)  # made in place: no copy
         elif (self.criterion.num_examp, self.criterion.num_classes) != (n, c):
             raise ValueError(f"The ELR targets were made for {self.criterion.num_examp} items and {self.criterion.num_classes} "
                 f"classes, but the training set now has {n} items and {c} classes. Call `learn.elr.reset()` to start "
                 "new targets, or train on the data they were made for.")
-        self.criterion.to(self.pred.device)
+        self.criterion.to(self.pred.device, buffer_dtype(self.dtype))   # floating buffers only: the labels stay int64
         self.criterion.lam, self.criterion.beta = self.lam, self.beta
         self._ready = True
 
@@ -123,7 +124,7 @@ class ELRCallback(Callback):
         if not (self.training and self._active and len(self.yb)): return
         y = single_label(self.pred, self.y, type(self).__name__)
         if not self._ready: self._prepare(y)
-        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, y)
+        reg = self.criterion.regularizer(self.learn.sample_index.idxs, self.pred, y, share=row_exchange(self.learn))
         self.nonfinite.add(self.criterion.written, self.iter)
         self.learn.loss_grad = self.loss_grad + reg
         self.learn.loss = self.learn.loss_grad.clone()
@@ -151,9 +152,8 @@ class ELRCallback(Callback):
 
     def load_item_state(self, state):
         n, c = state['target'].shape
-        self.criterion = ELRLoss(n, c, self.lam, self.beta)
-        self.criterion.load_state_dict(state)
-        self.criterion.to(next(self.learn.model.parameters()).device)
+        with torch.device(next(self.learn.model.parameters()).device): self.criterion = ELRLoss(n, c, self.lam, self.beta, self.dtype)
+        self.criterion.load_state_dict(state)   # cast to the callback's dtype
 
     def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets out
         return {k: (None if k == 'criterion' else v) for k, v in self.__dict__.items()}

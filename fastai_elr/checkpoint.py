@@ -18,7 +18,7 @@ from fastai.torch_core import rank_distrib, distrib_barrier, get_model
 __all__ = ['CheckpointError', 'atomic_write', 'atomic_write_text', 'fingerprint', 'item_state_file', 'item_state_files',
            'item_state_holders']
 
-# %% ../nbs/02_checkpoint.ipynb #6b44e8fa
+# %% ../nbs/02_checkpoint.ipynb #e8def89a
 class CheckpointError(ValueError):
     "A checkpoint that cannot be loaded: damaged, incomplete, or made for another model or data"
 
@@ -84,6 +84,7 @@ def save(self:Learner, file, with_opt=True, pickle_protocol=2):
     "Save model and optimizer state (if `with_opt`), and callbacks' per-item state, to `self.path/self.model_dir/file`, safely"
     file = join_path_file(file, self.path/self.model_dir, ext='.pth')
     if rank_distrib(): return file  # as fastai: only the main process writes
+    for t in [*file.parent.glob(f'.{file.name}.*.tmp'), *file.parent.glob(f'.{file.stem}.items-*.tmp')]: t.unlink(missing_ok=True)  # left by a kill
     buf = io.BytesIO()
     save_model(buf, self.model, getattr(self, 'opt', None), with_opt=with_opt, pickle_protocol=pickle_protocol)
     data = buf.getvalue()
@@ -95,7 +96,7 @@ def save(self:Learner, file, with_opt=True, pickle_protocol=2):
         if old != side or not states: old.unlink(missing_ok=True)     # only now is the previous set's file stale
     return file
 
-# %% ../nbs/02_checkpoint.ipynb #8f6a617f
+# %% ../nbs/02_checkpoint.ipynb #b5ccb4ef
 def _check_weights(model, state, file, strict=True):
     "Fail before loading unless the weights in `state` fit `model`"
     have = {k: tuple(v.shape) for k, v in get_model(model).state_dict().items()}

@@ -4,143 +4,13 @@
 
 # %% ../nbs/08_cli.ipynb #6175f6ef
 from __future__ import annotations
-import argparse, json, math, sys, time, warnings
+import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from torch import nn
-from fastcore.basics import store_attr
-from fastai.callback.core import Callback, CancelTrainException
-from fastai.callback.schedule import ParamScheduler
-from fastai.callback.progress import ProgressCallback
-from fastai.learner import Learner
-from fastai.metrics import accuracy
-from fastai.optimizer import SGD, Adam
-from fastai.layers import ConvLayer, Flatten
-from fastai.vision.learner import vision_learner
-import fastai.vision.models
-import fastai_elr
-from functools import partial
-from .callback import ELRCallback
-from .plus import ELRPlusCallback
-from .interpret import MislabelInterpretation, MemorizationCallback, plot_memorization
-from .loss import check_hparams
-from .noise import symmetric_noise, cifar10_asym_noise, cifar100_asym_noise, next_class_noise
-from . import data as D
+from .config import (METHODS, DATASETS, BadInput, shipped_configs, resolve, check_data, check_out, checkpoint_file,
+                               method_settings)
 
 # %% auto #0
-__all__ = ['PLUS_KEYS', 'DEFAULTS', 'METHODS', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'BadInput', 'is_original', 'from_original',
-           'parser', 'shipped_configs', 'read_config', 'resolve_arch', 'check', 'resolve', 'noise_fn', 'make_dls',
-           'cnn', 'make_learner', 'optimizer', 'lr_schedule', 'MaxBatches', 'RunCheckpoint', 'method_callbacks',
-           'pick_device', 'detection', 'one_line', 'train', 'write_results', 'results_table', 'main']
-
-# %% ../nbs/08_cli.ipynb #07d4d58f
-PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
-DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=None, n_valid=None, size=None,
-                arch='cnn', pretrained=False, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01,
-                schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, seed=0,
-                device=None, malpha=1., ealpha=0.997, ema_step=40000, ema_update=True, coef_step=0,
-                label_correction=False, second_net=True, mixup=True, ema=True)
-METHODS = ('ce', 'elr', 'elr_plus')
-DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100', 'imagenette', 'clothing1m', 'webvision')
-SCHEDULES = {'one_cycle': (), 'constant': (), 'multistep': ('milestones', 'gamma'), 'cosine_restarts': ('T_0', 'eta_min')}
-CONFIGS = Path(fastai_elr.__file__).parent/'configs'
-
-class BadInput(ValueError):
-    "A setting or input the run cannot use: reported on one line, exit code 2"
-
-# %% ../nbs/08_cli.ipynb #6d992fce
-_IGNORED = {'n_gpu': "use -d to pick devices", 'val_loss': "validation always uses cross entropy",
-            'metrics': "accuracy is always reported", 'mixup_ramp': "unused by the original code too",
-            'trainer.warmup': None, 'trainer.save_dir': "use --out", 'trainer.save_period': "a checkpoint is saved every epoch",
-            'trainer.verbosity': None, 'trainer.label_dir': None, 'trainer.monitor': "best and last accuracy are both reported",
-            'trainer.early_stop': None, 'trainer.tensorboard': None, 'trainer.mlflow': None, 'trainer.begin': None,
-            'data_loader.args.shuffle': "training batches are always shuffled", 'data_loader.args.validation_split': "the test set validates",
-            'data_loader.args.num_workers': None, 'data_loader.args.pin_memory': None, 'data_loader.args.batch_size2': "both networks share batches",
-            'optimizer2': "both networks share one optimizer's settings", 'arch2.type': "both networks share one architecture"}
-_LOADERS = {'CIFAR10DataLoader': 'cifar10', 'CIFAR100DataLoader': 'cifar100', 'Clothing1MDataLoader': 'clothing1m',
-            'WebvisionDataLoader': 'webvision'}
-_ARCHS = {'PreActResNet18': 'resnet18', 'InceptionResNetV2': 'inception_resnet_v2'}
-_REAL_NOISE = ('clothing1m', 'webvision')
-
-def is_original(cfg:dict) -> bool:
-    "Whether `cfg` is a config file of the original project (nested) rather than flat settings"
-    return any(k in cfg for k in ('trainer', 'train_loss', 'data_loader'))
-
-def _flatten(d, pre=''):
-    for k, v in d.items():
-        if k.startswith('_'): continue  # "_percent" and the like are comments
-        if isinstance(v, dict) and v: yield from _flatten(v, f'{pre}{k}.')
-        else: yield f'{pre}{k}', v
-
-def _schedule(sched:dict, warn):
-    t, a = sched.get('type'), sched.get('args', {})
-    if t == 'MultiStepLR': return {'type': 'multistep', 'milestones': list(a['milestones']), 'gamma': a.get('gamma', 0.1)}
-    if t == 'CosineAnnealingWarmRestarts':
-        if a.get('T_mult', 1) != 1: warn("lr_scheduler T_mult other than 1 is not supported: restarts every T_0 epochs")
-        return {'type': 'cosine_restarts', 'T_0': a['T_0'], 'eta_min': a.get('eta_min', 0.)}
-    raise BadInput(f"lr_scheduler type {t!r} is not supported (MultiStepLR, CosineAnnealingWarmRestarts)")
-
-def from_original(raw:dict, fname:str='', warn=None) -> dict:
-    "Flat settings from an original config file `raw` (named `fname`), calling `warn` for each key that means nothing here"
-    warn = warn or (lambda m: warnings.warn(m))
-    res, plus = {}, raw.get('train_loss', {}).get('type') == 'elr_plus_loss'
-    opt, arch = raw.get('optimizer1' if plus else 'optimizer', {}), raw.get('arch1' if plus else 'arch', {})
-    used = {'name', 'seed', 'train_loss.type', 'train_loss.args.beta', 'train_loss.args.alpha', 'train_loss.args.lambda',
-            'data_loader.args.batch_size', 'data_loader.args.num_batches', 'data_loader.args.data_dir', 'trainer.epochs',
-            'trainer.percent', 'trainer.asym', 'mixup_alpha', 'ema_alpha', 'ema_update', 'ema_step', 'coef_step',
-            'lr_scheduler.type', 'lr_scheduler.args.milestones', 'lr_scheduler.args.gamma', 'lr_scheduler.args.T_0',
-            'lr_scheduler.args.eta_min', 'lr_scheduler.args.T_mult', 'arch.type', 'arch1.type',
-            'optimizer.type', 'optimizer.args.lr', 'optimizer.args.momentum', 'optimizer.args.weight_decay',
-            'optimizer1.type', 'optimizer1.args.lr', 'optimizer1.args.momentum', 'optimizer1.args.weight_decay',
-            'data_loader.type', 'num_classes', 'arch.args.num_classes', 'arch1.args.num_classes', 'arch2.args.num_classes'}
-    for k, _ in _flatten(raw):
-        top = k.split('.')[0]
-        if k in used: continue
-        if k in _IGNORED or top in _IGNORED:
-            why = _IGNORED.get(k) or _IGNORED.get(top)
-            warn(f"config key {k!r} means nothing here; ignored" + (f" ({why})" if why else ""))
-        else: raise BadInput(f"unknown key {k!r} in config {fname or '(original format)'}")
-    loss = raw.get('train_loss', {})
-    if loss.get('type') not in ('elr_loss', 'elr_plus_loss', 'cross_entropy'):
-        raise BadInput(f"train_loss type {loss.get('type')!r} is not supported (elr_loss, elr_plus_loss, cross_entropy)")
-    res['method'] = {'elr_loss': 'elr', 'elr_plus_loss': 'elr_plus', 'cross_entropy': 'ce'}[loss['type']]
-    la = loss.get('args', {})
-    if 'lambda' in la: res['lam'] = float(la['lambda'])
-    if 'beta' in la or 'alpha' in la: res['beta'] = float(la.get('beta', la.get('alpha')))
-    for k in ('name', 'seed'):
-        if k in raw: res[k] = raw[k]
-    dl = raw.get('data_loader', {})
-    if dl.get('type') in _LOADERS: res['data'] = _LOADERS[dl['type']]
-    elif 'type' in dl: raise BadInput(f"data_loader type {dl['type']!r} is not supported ({', '.join(_LOADERS)})")
-    da = dl.get('args', {})
-    if 'batch_size' in da: res['bs'] = int(da['batch_size'])
-    if da.get('num_batches'): res['num_batches'] = int(da['num_batches'])
-    if 'data_dir' in da: res['data_path'] = da['data_dir']
-    if 'type' in arch: res['arch'] = _ARCHS.get(arch['type'], arch['type'])
-    if arch.get('type') in _ARCHS: warn(f"architecture {arch['type']} is not available here: using {res['arch']}")
-    if opt:
-        if opt.get('type', 'SGD') != 'SGD': raise BadInput(f"optimizer {opt['type']!r} is not supported (SGD)")
-        oa = opt.get('args', {})
-        res.update(opt='sgd', lr=float(oa.get('lr', 0.02)), momentum=float(oa.get('momentum', 0.)), wd=float(oa.get('weight_decay', 0.)))
-    if 'lr_scheduler' in raw: res['schedule'] = _schedule(raw['lr_scheduler'], warn)
-    tr = raw.get('trainer', {})
-    if 'epochs' in tr: res['epochs'] = int(tr['epochs'])
-    if 'percent' in tr: res['percent'] = float(tr['percent'])
-    if 'asym' in tr: res['asym'] = bool(tr['asym'])
-    if Path(fname).stem.endswith('_asym') and not res.get('asym', False) and not plus:
-        warn(f"{Path(fname).name} says asym false, percent {res.get('percent')}, but it holds the asymmetric settings: "
-             "resolving to --asym --percent 0.4 as the original README runs it")
-        res.update(asym=True, percent=0.4)
-    if res.get('data') in _REAL_NOISE and res.get('percent'):
-        warn(f"trainer.percent means nothing for {res['data']}, whose labels are noisy as they come: no noise is added")
-        res.update(percent=0., asym=False)
-    if plus:
-        res.update(malpha=float(raw.get('mixup_alpha', 1.)), ealpha=float(raw.get('ema_alpha', 0.997)),
-                   ema_update=bool(raw.get('ema_update', True)), ema_step=max(int(raw.get('ema_step', 0)), 0),
-                   coef_step=max(int(raw.get('coef_step', 0)), 0),
-                   label_correction=raw.get('num_classes', arch.get('args', {}).get('num_classes')) == 100,
-                   second_net=True, mixup=True, ema=True)
-    return res
+__all__ = ['parser', 'one_line', 'settings', 'several_devices', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 def _bool(s):
@@ -159,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
                 "and list the training labels it finds wrong.", epilog=f"Shipped configs: {', '.join(shipped_configs())}")
     a = p.add_argument
     a('-c', '--config', help="JSON config: a shipped name, our flat format, or an original ELR/ELR+ config file")
-    a('-r', '--resume', help="checkpoint to resume from (last.pth of a run, or its folder)")
+    a('-r', '--resume', help="run to resume: its folder, or its last.pth")
     a('-d', '--device', help="device(s): cpu, cuda, 0, 0,1 (default: the first GPU, else the CPU)")
     a('--lr', '--learning_rate', type=float, dest='lr', help="learning rate")
     a('--bs', '--batch_size', type=int, dest='bs', help="batch size")
@@ -171,268 +41,67 @@ def parser() -> argparse.ArgumentParser:
     a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)")
     a('--name', help="name of the run (default: data, method and noise)")
     a('--method', choices=METHODS, help="ce: cross entropy; elr; elr_plus: two networks, mixup, weight averaging")
-    a('--arch', help="'cnn' (small, built in), a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
+    a('--arch', help="'cnn' (small, built in), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
     a('--epochs', type=int, help="number of epochs")
     a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels")
+    a('--noise', choices=('exact', 'paper'), help="exact: r of the labels changed to another class (default); paper: the original code's definitions")
+    a('--pipeline', choices=('plain', 'paper'), help="CIFAR only: paper (default there) is the original's augmentation, normalisation and held-out split")
+    a('--pretrained', nargs='?', const=True, type=_bool, help="start from pretrained weights (from the internet, or --weights)")
+    a('--weights', help="a local file of pretrained weights for the architecture")
     a('--n-train', type=int, dest='n_train', help="train on a seeded random subset of this many items (Fashion-MNIST)")
     a('--seed', type=int, help="seed of the noise, the split and the training")
-    a('--out', help="folder for the results (default: runs/<name>)")
-    a('--dry-run', action='store_true', help="print the resolved settings as JSON and exit")
-    a('-q', '--quiet', action='store_true', help="no progress bar")
+    a('--out', help="folder for the results (default: runs/<name>, or the resumed run's folder)")
+    a('--overwrite', action='store_true', help="replace the run already in the --out folder")
+    a('--dry-run', action='store_true', help="check the settings, print them as JSON and exit")
+    a('-q', '--quiet', action='store_true', help="one line per epoch instead of a progress bar")
     return p
 
-# %% ../nbs/08_cli.ipynb #11713365
-def shipped_configs() -> list:
-    "Names of the configs shipped in `fastai_elr/configs`"
-    return sorted(p.stem for p in CONFIGS.glob('*.json'))
-
-def read_config(fname, warn=None) -> dict:
-    "Flat settings from a config file: a shipped name, our flat format, or an original nested one"
-    f = Path(fname)
-    if not f.exists() and (CONFIGS/f'{fname}.json').exists(): f = CONFIGS/f'{fname}.json'
-    if not f.is_file(): raise BadInput(f"no config file {fname} (shipped: {', '.join(shipped_configs())})")
-    try: raw = json.loads(f.read_text())
-    except json.JSONDecodeError as e: raise BadInput(f"config {f} is not valid JSON: {e}") from None
-    if not isinstance(raw, dict): raise BadInput(f"config {f} must hold a JSON object")
-    if is_original(raw): return from_original(raw, str(f), warn)
-    unknown = [k for k in raw if k not in DEFAULTS]
-    if unknown: raise BadInput(f"unknown key {unknown[0]!r} in config {f} (known: {', '.join(DEFAULTS)})")
-    return raw
-
-def resolve_arch(name):
-    "The architecture called `name`: 'cnn', a fastai architecture, or a timm model name (kept as a string)"
-    if name in ('cnn', 'mlp'): return name
-    fa = getattr(fastai.vision.models, name, None)
-    if callable(fa) and name[0].islower(): return fa
-    import timm
-    if timm.is_model(name): return name
-    raise BadInput(f"unknown architecture {name!r}: use 'cnn', a fastai architecture (resnet18, xresnet34 ...) or a timm model name")
-
-def check(cfg:dict) -> dict:
-    "`cfg` if every setting is usable, else `BadInput` naming the first that is not"
-    if cfg['method'] not in METHODS: raise BadInput(f"unknown method {cfg['method']!r}: choose one of {', '.join(METHODS)}")
-    if not 0 <= cfg['percent'] < 1: raise BadInput(f"--percent must be in [0, 1), got {cfg['percent']}")
-    try: check_hparams(cfg['lam'], cfg['beta'])
-    except ValueError as e: raise BadInput(str(e)) from None
-    for k in ('epochs', 'bs'):
-        if not (isinstance(cfg[k], int) and cfg[k] >= 1): raise BadInput(f"{k} must be a whole number >= 1, got {cfg[k]}")
-    if not cfg['lr'] > 0: raise BadInput(f"lr must be > 0, got {cfg['lr']}")
-    if cfg['opt'] not in ('sgd', 'adam'): raise BadInput(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
-    s = cfg['schedule']
-    if not isinstance(s, dict) or s.get('type') not in SCHEDULES or any(k not in s for k in SCHEDULES[s['type']]):
-        raise BadInput(f"schedule must be a dict with a type among {', '.join(SCHEDULES)} and its keys "
-                       f"(multistep: milestones, gamma; cosine_restarts: T_0, eta_min), got {s}")
-    resolve_arch(cfg['arch'])
-    return cfg
-
-def _checkpoint(resume):
-    "The checkpoint file of `-r`: `resume` itself, or `last.pth` in the run folder `resume`"
-    return Path(resume)/'last.pth' if Path(resume).is_dir() else Path(resume)
-
-def resolve(args:argparse.Namespace, warn=None) -> dict:
-    "Settings from the defaults, the config of `-c` (or of the run resumed by `-r`) and the flags, checked"
-    cfg = dict(DEFAULTS)
-    if args.resume and not args.config:
-        run = _checkpoint(args.resume).parent
-        if (run/'config.json').exists(): cfg.update(read_config(run/'config.json', warn))
-    if args.config: cfg.update(read_config(args.config, warn))
-    flags = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
-    if 'data' in flags and not args.resume: cfg['data_path'] = None  # a dataset named here replaces the config's folder
-    cfg.update(flags)
-    if not cfg['name']:
-        cfg['name'] = f"{Path(str(cfg['data'])).stem}_{cfg['method']}_{'asym' if cfg['asym'] else 'sym'}{round(cfg['percent']*100)}"
-    return check(cfg)
-
-# %% ../nbs/08_cli.ipynb #a63a8da0
-_ASYM = {'cifar10': cifar10_asym_noise, 'cifar100': cifar100_asym_noise}
-
-def noise_fn(cfg):
-    "The noise function of the settings: symmetric, or the dataset's asymmetric map (next class without one)"
-    return _ASYM.get(cfg['data'], next_class_noise) if cfg['asym'] else symmetric_noise
-
-def make_dls(cfg):
-    "The `DataLoaders` of the settings, with `dls.noise`"
-    d, p, nf = cfg['data'], cfg['data_path'], noise_fn(cfg)
-    kw = dict(seed=cfg['seed'], bs=cfg['bs'])
-    if p is not None and not Path(p).exists(): raise BadInput(f"no data folder {p}")
-    if d not in DATASETS and not Path(d).exists():
-        raise BadInput(f"--data {d}: no such dataset, folder or CSV file (datasets: {', '.join(DATASETS)})")
-    if d == 'digits': return D.digits_dls(cfg['percent'], noise_fn=nf, **kw)
-    if d == 'fashion_mnist': return D.fashion_mnist_dls(cfg['percent'], noise_fn=nf, path=p, n_train=cfg['n_train'], n_valid=cfg['n_valid'], **kw)
-    if d in ('cifar10', 'cifar100'): return D.cifar_dls(cfg['percent'], noise_fn=nf, n_classes=int(d[5:]), path=p, size=cfg['size'], **kw)
-    if d == 'imagenette':
-        if cfg['percent'] not in (0, .01, .05, .25, .5): raise BadInput("Noisy Imagenette comes with 0, 1, 5, 25 or 50% noise: --percent 0.25 ...")
-        return D.imagenette_dls(round(cfg['percent']*100), path=p, size=cfg['size'] or 128, **kw)
-    if d in _REAL_NOISE and p is None:
-        raise BadInput(f"{d} cannot be downloaded: pass --data FOLDER (one folder per class) or --data labels.csv of your copy")
-    src = Path(p if d in _REAL_NOISE else d)
-    if src.suffix == '.csv': return D.csv_dls(src.parent, src.name, rate=cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
-    if src.is_dir(): return D.folder_dls(src, cfg['percent'], noise_fn=nf, size=cfg['size'] or 64, **kw)
-    raise BadInput(f"--data {d}: not a dataset ({', '.join(DATASETS)}), a folder or a CSV file")
-
-def cnn(n_in, n_out):
-    "A small CNN for small images"
-    return nn.Sequential(ConvLayer(n_in, 32), ConvLayer(32, 64, stride=2), ConvLayer(64, 128, stride=2),
-                         nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(128, n_out))
-
-def make_learner(cfg, dls, cbs=None, path='.'):
-    "The `Learner` of the settings"
-    arch, n_in = resolve_arch(cfg['arch']), dls.one_batch()[0].shape[1]
-    kw = dict(metrics=accuracy, cbs=cbs, opt_func=optimizer(cfg), wd=cfg['wd'], path=path, model_dir='.')
-    if arch == 'cnn': return Learner(dls, cnn(n_in, dls.c), **kw)
-    if arch == 'mlp':
-        n = int(np.prod(dls.one_batch()[0].shape[1:]))
-        return Learner(dls, nn.Sequential(Flatten(), nn.Linear(n, 256), nn.ReLU(), nn.Linear(256, dls.c)), **kw)
-    return vision_learner(dls, arch, n_in=n_in, pretrained=cfg['pretrained'], normalize=cfg['pretrained'], **kw)
-
-def optimizer(cfg):
-    "The optimizer of the settings; SGD's weight decay is L2 in the loss, as in torch's SGD"
-    return partial(SGD, mom=cfg['momentum'], decouple_wd=False) if cfg['opt'] == 'sgd' else Adam
-
-def lr_schedule(cfg):
-    "`ParamScheduler` stepping the learning rate per epoch as the original's `MultiStepLR`/`CosineAnnealingWarmRestarts`"
-    s, lr, n = cfg['schedule'], cfg['lr'], cfg['epochs']
-    if s['type'] == 'multistep': f = lambda e: lr * s['gamma'] ** sum(e >= m for m in s['milestones'])
-    elif s['type'] == 'cosine_restarts': f = lambda e: s['eta_min'] + (lr - s['eta_min']) * (1 + math.cos(math.pi * (e % s['T_0']) / s['T_0'])) / 2
-    else: f = lambda e: lr
-    return ParamScheduler({'lr': lambda pos: f(int(pos * n + 1e-6))})
-
-# %% ../nbs/08_cli.ipynb #b35e752e
-class MaxBatches(Callback):
-    "End each training epoch after `n` batches (0: all)"
-    def __init__(self, n): self.n = n
-    def before_batch(self):
-        if self.n and self.training and self.iter >= self.n: raise CancelTrainException
-
-class RunCheckpoint(Callback):
-    "After every epoch, save model, optimizer and targets as `last` and the history in `last.json`"
-    order = 70  # after the recorder has logged the epoch
-    def __init__(self, history=None): self.history = list(history or [])
-    def after_epoch(self):
-        if any(h['epoch'] == self.epoch for h in self.history): return  # an epoch skipped when resuming
-        names, vals = self.recorder.metric_names[1:-1], self.recorder.log[1:-1]
-        self.history.append({n: (float(v) if v is not None else None) for n, v in zip(names, vals)} | {'epoch': self.epoch})
-        self.learn.save('last', with_opt=True)
-        (self.path/'last.json').write_text(json.dumps({'epoch': self.epoch, 'history': self.history}, indent=1))
-
-def method_callbacks(cfg) -> list:
-    "The callbacks of the method: `ELRCallback`, `ELRPlusCallback`, or none for cross entropy"
-    if cfg['method'] == 'elr': return [ELRCallback(cfg['lam'], cfg['beta'])]
-    if cfg['method'] == 'ce': return []
-    return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], **{k: cfg[k] for k in PLUS_KEYS})]
-
-def pick_device(spec):
-    "The torch device of `-d`: cpu, cuda, an index or a list of indices (the first is used)"
-    if spec is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    s = str(spec).strip().lower()
-    if s == 'cpu': return torch.device('cpu')
-    first = s.split(',')[0].replace('cuda:', '').replace('cuda', '0') or '0'
-    if not first.isdigit(): raise BadInput(f"-d {spec}: use cpu, cuda, a GPU index or indices like 0,1")
-    if not torch.cuda.is_available() or int(first) >= torch.cuda.device_count():
-        raise BadInput(f"-d {spec}: no such GPU here ({torch.cuda.device_count()} available); use -d cpu")
-    if ',' in s: warnings.warn(f"-d {spec}: training uses one device, cuda:{first}")
-    return torch.device(f'cuda:{first}')
-
-# %% ../nbs/08_cli.ipynb #3b955263
-def detection(learn, noise):
-    "Mislabel ranking of the training items (DataFrame), its detection numbers against the true labels, and the interpretation"
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        interp = MislabelInterpretation.from_learner(learn)
-    df = interp.top_mislabeled()
-    df.insert(5, 'flagged', df.given != df.suggested)
-    ev = interp.evaluate(noise.clean) if noise is not None else {}
-    return df, {k: ev[k] for k in ('n_mislabeled', 'n_flagged', 'precision', 'recall', 'f1', 'auroc') if k in ev}, interp
-
-# %% ../nbs/08_cli.ipynb #a0839a34
+# %% ../nbs/08_cli.ipynb #4f64a305
 def one_line(e) -> str:
     "The message of `e` on one line (fastai puts a callback's error on a second)"
     return ' '.join(str(e).split())
 
-def train(cfg:dict, out, resume=None, quiet=False, log=print, cbs=None) -> Learner:
-    "Run the settings `cfg`, writing results under `out`; `resume` is a checkpoint of an earlier run of them"
-    out = Path(out)
-    torch.manual_seed(cfg['seed']); np.random.seed(cfg['seed'])
-    dls = make_dls(cfg)                       # bad data fails here, before anything is written
-    dls.to(pick_device(cfg['device']))
-    mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
-    history, start = [], 0
-    if resume is not None:
-        ck = _checkpoint(resume)
-        state = ck.with_suffix('.json')
-        if not ck.is_file() or not state.is_file(): raise BadInput(f"no checkpoint {ck} (with {state.name}) to resume from")
-        st = json.loads(state.read_text())
-        history, start = st['history'], st['epoch'] + 1
-    ckpt = RunCheckpoint(history)
-    learn = make_learner(cfg, dls, cbs=method_callbacks(cfg) + mem + [MaxBatches(cfg['num_batches']), ckpt] + list(cbs or []), path=out)
-    out.mkdir(parents=True, exist_ok=True)
-    for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
-    (out/'config.json').write_text(json.dumps(cfg, indent=1))
-    t0 = time.time()
-    try:
-        if resume is not None:
-            learn.load(ck.with_suffix('').resolve(), with_opt=True)
-            if ck.resolve().parent != out.resolve(): learn.save('last', with_opt=True)
-        if quiet: learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, ProgressCallback)))
-        if start < cfg['epochs']:
-            if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=start)
-            else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=start)
-        learn.history = ckpt.history
-        write_results(learn, cfg, out, time.time() - t0, log)
-    except BaseException as e:
-        (out/'FAILED').write_text(f"{type(e).__name__}: {one_line(e)}\n")
-        raise
-    return learn
+def settings(args, warn=None) -> tuple:
+    "The checked settings of the parsed `args`, the run folder, and the checkpoint to resume (or `None`)"
+    ck = checkpoint_file(args.resume) if args.resume else None
+    cfg = resolve(vars(args), config=args.config, run_config=None if ck is None else ck.parent/'config.json', warn=warn)
+    out = Path(args.out) if args.out else (ck.parent if ck is not None else Path('runs')/cfg['name'])
+    if int(os.environ.get('RANK', 0)) == 0: check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)  # one process judges
+    return cfg, out, ck
 
-def write_results(learn, cfg, out, wall, log=print):
-    "metrics.json, mislabeled.csv and the plots under `out`; print the table"
-    noise, hist = learn.dls.noise, learn.history
-    accs = [h['accuracy'] for h in hist]
-    best = int(np.argmax(accs)) if accs else None
-    df, det, interp = detection(learn, noise)
-    if noise is not None: df.insert(4, 'true', np.array(learn.dls.vocab, dtype=object)[noise.clean[df.idx.to_numpy()]])
-    df.to_csv(out/'mislabeled.csv', index=False)
-    m = dict(name=cfg['name'], method=cfg['method'], data=cfg['data'], epochs_trained=len(hist), wall_s=round(wall, 1),
-             accuracy_best=accs[best] if accs else None, best_epoch=hist[best]['epoch'] if accs else None,
-             accuracy_last=accs[-1] if accs else None, detection=det, history=hist,
-             noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean)))
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    if getattr(learn, 'memorization', None) is not None and learn.memorization.counts:
-        fig = plot_memorization(learn); fig.savefig(out/'memorization.png', dpi=100); plt.close(fig)
-    fig = interp.plot_top_mislabeled(min(16, len(df))); fig.savefig(out/'top_mislabeled.png', dpi=100); plt.close(fig)
-    (out/'metrics.json').write_text(json.dumps(m, indent=1, default=float))
-    log(results_table(m))
+def several_devices(cfg, argv) -> int:
+    "Launch `elr_train` in one process per GPU of `-d 0,1,...` (or say how on CPUs); `None` where one process trains"
+    spec = cfg['device'] or ''
+    if ',' not in spec or 'LOCAL_RANK' in os.environ: return None   # one device, or already a worker of a launch
+    from fastai_elr.distributed import launch, distributed_command
+    import torch
+    gpus = [int(g) for g in spec.split(',')]
+    args = ['-m', 'fastai_elr.cli', *argv]
+    if not torch.cuda.is_available() or max(gpus) >= torch.cuda.device_count():
+        cpu = distributed_command(len(gpus), [*args, '-d', 'cpu'])   # the last -d is the one that counts
+        raise BadInput(f"-d {spec}: this machine has {torch.cuda.device_count()} GPUs. To train in {len(gpus)} processes on its CPUs, "
+                       f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
+    return launch(len(gpus), args, gpus=gpus).returncode
 
-def results_table(m) -> str:
-    "The short table printed at the end of a run"
-    n = m['noise']
-    rows = [("clean test accuracy, best", f"{m['accuracy_best']:.4f} (epoch {m['best_epoch']})" if m['accuracy_best'] is not None else '-'),
-            ("clean test accuracy, last", f"{m['accuracy_last']:.4f}" if m['accuracy_last'] is not None else '-')]
-    d = m['detection']
-    if d: rows += [("mislabeled: flagged / truly", f"{d['n_flagged']} / {d['n_mislabeled']}"),
-                   ("detection precision", f"{d['precision']:.4f}"), ("detection recall", f"{d['recall']:.4f}"),
-                   ("detection AUROC", f"{d['auroc']:.4f}")]
-    head = f"{m['name']}: {m['method']} on {m['data']}" + (f", {n['n_wrong']} of {n['n']} training labels wrong ({n['rate']:.1%})" if n else '')
-    w = max(len(r[0]) for r in rows)
-    return '\n'.join([head, *(f"  {a:<{w}}  {b}" for a, b in rows), f"  {'wall time':<{w}}  {m['wall_s']:.0f} s"])
-
-# %% ../nbs/08_cli.ipynb #4f64a305
 def main(argv=None) -> int:
     "The `elr_train` console script"
     args = parser().parse_args(argv)
-    err = lambda e: print(f"elr_train: error: {one_line(e)}", file=sys.stderr)
+    say = lambda kind, m: print(f"elr_train: {kind}: {one_line(m)}", file=sys.stderr)
+    warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)  # from fastai's import: nothing to act on
     try:
         notes = []
-        cfg = resolve(args, warn=notes.append)
-        for m in notes: print(f"elr_train: warning: {m}", file=sys.stderr)  # once the settings are known to be usable
+        cfg, out, ck = settings(args, warn=notes.append)
+        for m in notes: say('warning', m)   # once the settings are known to be usable
         if args.dry_run:
-            print(json.dumps(cfg, indent=1)); return 0
-        if args.out: out = Path(args.out)
-        elif args.resume: out = _checkpoint(args.resume).parent
-        else: out = Path('runs')/cfg['name']
-        train(cfg, out, resume=args.resume, quiet=args.quiet)
-    except (BadInput, FileNotFoundError) as e: err(e); return 2
-    except ValueError as e: err(e); return 2   # from the data and the callbacks: unreadable images, bad labels
-    except KeyboardInterrupt: err("interrupted"); return 130
+            try: check_data(cfg)
+            except BadInput as e: say('warning', e)
+            print(json.dumps(method_settings(cfg), indent=1)); return 0
+        if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
+        from fastai_elr.run import train    # the heavy imports, once a run starts
+        train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
+    except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others
+    except KeyboardInterrupt: say('error', "interrupted"); return 130
     return 0
+
+# %% ../nbs/08_cli.ipynb #fb4aba12
+if __name__ == '__main__': sys.exit(main())   # `python -m fastai_elr.cli` is `elr_train`

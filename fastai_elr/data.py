@@ -4,17 +4,19 @@
 
 # %% ../nbs/07_data.ipynb #2229c58c
 from __future__ import annotations
-import gzip, struct
+import gzip, os, re, struct
 import numpy as np
 from fastai.vision.all import *
 from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR100_CLASSES
 from .noise import make_noise
 
 # %% auto #0
-__all__ = ['FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'array_image', 'arrays_dls',
+__all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
+           'CIFAR_STATS', 'array_image', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
            'load_digits_arrays', 'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays',
            'fashion_mnist_dls', 'CheckedImage', 'df_dls', 'folder_dls', 'csv_dls', 'imagenette_dls',
-           'load_cifar_arrays', 'cifar_dls']
+           'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls', 'RandomPadCrop',
+           'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays', 'TestSetAccuracy']
 
 # %% ../nbs/07_data.ipynb #016fc166
 def array_image(a):
@@ -23,35 +25,51 @@ def array_image(a):
     return TensorImageBW(t[None]) if t.ndim == 2 else TensorImage(t.permute(2, 0, 1))
 
 def arrays_dls(x_train, y_train, x_valid, y_valid, vocab, noise:LabelNoise=None, bs=64, item_tfms=None, num_workers=0,
-               batch_tfms=None, seed=None, **kwargs) -> DataLoaders:
-    "`DataLoaders` of images in `uint8` arrays (N,H,W) or (N,H,W,3) with integer labels into `vocab`"
+               batch_tfms=None, seed=None, item_ids=None, **kwargs) -> DataLoaders:
+    "`DataLoaders` of images in `uint8` arrays (N,H,W) or (N,H,W,3) with integer labels into `vocab`, `item_ids` naming the training items"
     for nm, x, y in (('train', x_train, y_train), ('valid', x_valid, y_valid)):
         if len(x) != len(y): raise ValueError(f"{nm}: {len(x)} images but {len(y)} labels")
+    if item_ids is not None and len(item_ids) != len(x_train): raise ValueError(f"{len(item_ids)} item ids for {len(x_train)} training images")
     items = [(x, vocab[int(y)]) for x, y in zip(x_train, y_train)] + [(x, vocab[int(y)]) for x, y in zip(x_valid, y_valid)]
     n = len(x_train)
     dsets = Datasets(items, tfms=[[ItemGetter(0), array_image], [ItemGetter(1), Categorize(vocab=vocab, sort=False)]],
                      splits=[list(range(n)), list(range(n, len(items)))])
     dls = dsets.dataloaders(bs=bs, after_item=L(item_tfms), after_batch=[IntToFloatTensor(), *L(batch_tfms)],
                             seed=seed, num_workers=num_workers, **kwargs)
-    dls.noise = noise
+    dls.noise, dls.item_ids = noise, None if item_ids is None else list(item_ids)
     return dls
 
+def array_refs(dataset:str, positions) -> list:
+    "Ids of the items at `positions` of a built-in array dataset's full training split: `'<dataset>:<position>'`"
+    return [f'{dataset}:{int(i)}' for i in positions]
+
 # %% ../nbs/07_data.ipynb #f86ac56b
-def load_digits_arrays(seed=0, valid_pct=0.2):
-    "Digits from scikit-learn as `uint8` images: (x_train, y_train, x_valid, y_valid)"
+DIGITS_CLASSES = [str(i) for i in range(10)]
+
+def load_digits_all():
+    "All 1,797 digits from scikit-learn as `uint8` images (x, y), in scikit-learn's order"
     from sklearn.datasets import load_digits
     d = load_digits()
-    x = (d.images * 255 / 16).round().astype(np.uint8)
-    perm = np.random.default_rng(seed).permutation(len(x))
-    n_valid = round(valid_pct * len(x))
-    tr, va = perm[n_valid:], perm[:n_valid]
-    return x[tr], d.target[tr], x[va], d.target[va]
+    return (d.images * 255 / 16).round().astype(np.uint8), d.target
+
+def digits_split(n:int, seed=0, valid_pct=0.2):
+    "Seeded positions (train, valid) of `n` items, `valid_pct` of them held out"
+    perm = np.random.default_rng(seed).permutation(n)
+    n_valid = round(valid_pct * n)
+    return perm[n_valid:], perm[:n_valid]
+
+def load_digits_arrays(seed=0, valid_pct=0.2):
+    "Digits from scikit-learn as `uint8` images: (x_train, y_train, x_valid, y_valid)"
+    x, y = load_digits_all()
+    tr, va = digits_split(len(x), seed, valid_pct)
+    return x[tr], y[tr], x[va], y[va]
 
 def digits_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, bs=64, **kwargs) -> DataLoaders:
     "The digits with `noise_fn` noise at `rate` on the training labels"
     xt, yt, xv, yv = load_digits_arrays(seed)
     noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=10, seed=seed)
-    return arrays_dls(xt, noise.noisy, xv, yv, vocab=[str(i) for i in range(10)], noise=noise, bs=bs, seed=seed, **kwargs)
+    return arrays_dls(xt, noise.noisy, xv, yv, vocab=DIGITS_CLASSES, noise=noise, bs=bs, seed=seed,
+                      item_ids=array_refs('digits', digits_split(len(load_digits_all()[0]), seed)[0]), **kwargs)
 
 # %% ../nbs/07_data.ipynb #03586da0
 FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
@@ -93,24 +111,27 @@ def fashion_mnist_files(path=None) -> list:
         fs = _idx_files(dest)
     return fs
 
-def _subset(x, y, n, rng):
-    if n is None or n >= len(x): return x, y
-    i = np.sort(rng.choice(len(x), n, replace=False))
-    return x[i], y[i]
+def _subset(n_total, n, rng):
+    "Sorted positions of a seeded random `n` of `n_total` items (all when `n` is `None` or not smaller)"
+    if n is None or n >= n_total: return np.arange(n_total)
+    return np.sort(rng.choice(n_total, n, replace=False))
 
-def load_fashion_mnist_arrays(path=None, n_train:int=None, n_valid:int=None, seed=0):
+def load_fashion_mnist_arrays(path=None, n_train:int=None, n_valid:int=None, seed=0, positions=False):
     "Fashion-MNIST as `uint8` arrays (x_train, y_train, x_valid, y_valid), seeded subsets of `n_train`/`n_valid` items"
     xt, yt, xv, yv = map(read_idx, fashion_mnist_files(path))
     if len(xt) != len(yt) or len(xv) != len(yv): raise ValueError("Fashion-MNIST images and labels do not match in number")
     rng = np.random.default_rng(seed)
-    return (*_subset(xt, yt, n_train, rng), *_subset(xv, yv, n_valid, rng))
+    it, iv = _subset(len(xt), n_train, rng), _subset(len(xv), n_valid, rng)
+    res = (xt[it], yt[it], xv[iv], yv[iv])
+    return (*res, it) if positions else res   # `positions`: also the training items' places in the full file
 
 def fashion_mnist_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, path=None, n_train:int=None, n_valid:int=None,
                       bs=128, **kwargs) -> DataLoaders:
     "Fashion-MNIST with `noise_fn` noise at `rate` on the training labels (the test set as validation)"
-    xt, yt, xv, yv = load_fashion_mnist_arrays(path, n_train, n_valid, seed)
+    xt, yt, xv, yv, pos = load_fashion_mnist_arrays(path, n_train, n_valid, seed, positions=True)
     noise = make_noise(noise_fn, yt.astype(np.int64), rate, x=xt, n_classes=10, seed=seed)
-    return arrays_dls(xt, noise.noisy, xv, yv, vocab=FASHION_MNIST_CLASSES, noise=noise, bs=bs, seed=seed, **kwargs)
+    return arrays_dls(xt, noise.noisy, xv, yv, vocab=FASHION_MNIST_CLASSES, noise=noise, bs=bs, seed=seed,
+                      item_ids=array_refs('fashion_mnist', pos), **kwargs)
 
 # %% ../nbs/07_data.ipynb #f6a76834
 class CheckedImage(PILImage):
@@ -123,6 +144,7 @@ class CheckedImage(PILImage):
 def df_dls(df:pd.DataFrame, path='.', fn_col='fname', label_col='label', clean_col='label_clean', valid_col='is_valid',
            size:int=None, item_tfms=None, batch_tfms=None, bs=64, seed=None, num_workers=0, **kwargs) -> DataLoaders:
     "`DataLoaders` of the image files in `df`, trained on `label_col`, with `dls.noise` from `clean_col` (when present)"
+    # `dls.item_ids`: each training image's absolute path
     if item_tfms is None and size: item_tfms = Resize(size)
     vocab = sorted(set(df[label_col]) | (set(df[clean_col]) if clean_col in df else set()))
     dblock = DataBlock(blocks=(ImageBlock(CheckedImage), CategoryBlock(vocab=vocab)), get_x=ColReader(fn_col, pref=Path(path)),
@@ -131,6 +153,7 @@ def df_dls(df:pd.DataFrame, path='.', fn_col='fname', label_col='label', clean_c
     tr = dls.train_ds.items
     o2i = dls.vocab.o2i
     dls.noise = LabelNoise(tr[label_col].map(o2i).to_numpy(), tr[clean_col].map(o2i).to_numpy()) if clean_col in tr else None
+    dls.item_ids = [os.path.abspath(os.path.join(path, f)) for f in tr[fn_col]]
     return dls
 
 # %% ../nbs/07_data.ipynb #451a2130
@@ -177,6 +200,9 @@ def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean
     for c in (fn_col, label_col, valid_col, clean_col):
         if c is not None and col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
     if raw.empty: raise ValueError(f"{csv.name} lists no images")
+    holes = np.flatnonzero(raw[col(fn_col)].isna().to_numpy() | raw[col(label_col)].isna().to_numpy())
+    if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 2} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
+                                    f"({len(holes)} such rows): fill them in or remove them")
     df = pd.DataFrame({'fname': raw[col(fn_col)].astype(str), 'label': raw[col(label_col)]})
     missing = [f for f in df.fname if not (path/f).is_file()]
     if missing: raise FileNotFoundError(f"{csv.name} names {len(missing)} files that do not exist in {path}, e.g. {missing[0]}")
@@ -215,16 +241,174 @@ def load_cifar_arrays(path, n_classes:int=10):
         return np.concatenate(xs), np.concatenate(ys)
     return (*read(files[0]), *read(files[1]))
 
-def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:int=10, path=None, bs=128, **kwargs) -> DataLoaders:
+def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:int=10, path=None, bs=128,
+              pipeline:str='plain', **kwargs) -> DataLoaders:
     "CIFAR-10 or CIFAR-100 (`n_classes`): fastai's PNG download, or `path` holding that tree or torchvision's pickles"
     if n_classes not in (10, 100): raise ValueError(f"CIFAR has 10 or 100 classes, not {n_classes}")
+    if pipeline not in ('plain', 'paper'): raise ValueError(f"Unknown CIFAR pipeline {pipeline!r}: 'plain' or 'paper'")
     if path is None: path = untar_data(URLs.CIFAR if n_classes == 10 else URLs.CIFAR_100)
+    if pipeline == 'paper':
+        kwargs.pop('size', None)
+        pickles = _cifar_pickles(path, n_classes)
+        arrays = load_cifar_arrays(path, n_classes) if pickles else cifar_tree_arrays(path, n_classes)
+        return paper_cifar_dls(*arrays, n_classes=n_classes, rate=rate, seed=seed, noise_fn=noise_fn, bs=bs,
+                               name=f'cifar{n_classes}' if pickles else None, **kwargs)
     if _cifar_pickles(path, n_classes):
         xt, yt, xv, yv = load_cifar_arrays(path, n_classes)
         noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=n_classes, seed=seed)
         kwargs.pop('size', None)
         return arrays_dls(xt, noise.noisy, xv, yv, vocab=CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES,
-                          noise=noise, bs=bs, seed=seed, **kwargs)
+                          noise=noise, bs=bs, seed=seed, item_ids=array_refs(f'cifar{n_classes}', range(len(xt))), **kwargs)
     dls = folder_dls(path, rate, seed, noise_fn, train='train', valid='test', bs=bs, **kwargs)
     if len(dls.vocab) != n_classes: raise ValueError(f"{path} holds {len(dls.vocab)} classes, not CIFAR-{n_classes}'s {n_classes}")
     return dls
+
+# %% ../nbs/07_data.ipynb #b0778cfa
+ARRAY_DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100')
+_REF = re.compile(r'^(digits|fashion_mnist|cifar10|cifar100):(\d+)$')
+
+def parse_refs(refs) -> tuple:
+    "The dataset and the positions (array) named by item ids like `'fashion_mnist:123'`, all of one dataset"
+    refs = [str(r) for r in refs]
+    ms = [_REF.match(r) for r in refs]
+    bad = [r for r, m in zip(refs, ms) if m is None]
+    if bad: raise ValueError(f"{bad[0]!r} is not an item of a built-in dataset: write '<dataset>:<position>' "
+                             f"with a dataset among {', '.join(ARRAY_DATASETS)}")
+    names = sorted({m[1] for m in ms})
+    if len(names) != 1: raise ValueError(f"The items must come from one dataset, not {len(names)} ({', '.join(names)})")
+    pos = np.array([int(m[2]) for m in ms], dtype=np.int64)
+    u, c = np.unique(pos, return_counts=True)
+    if (c > 1).any(): raise ValueError(f"{names[0]}:{u[c > 1][0]} is listed {c.max()} times: list each item once")
+    return names[0], pos
+
+def is_refs_csv(fn, col=0) -> bool:
+    "Whether column `col` of the CSV `fn` names items of a built-in array dataset (`'fashion_mnist:123'`)"
+    first = pd.read_csv(fn, nrows=1)
+    return len(first) > 0 and bool(_REF.match(str(first.iloc[0, col] if isinstance(col, int) else first[col].iloc[0])))
+
+def _array_dataset(name, path=None, seed=0, n_valid=None):
+    "Training images and labels (full split, in file order), validation images and labels, vocab, held-out positions"
+    if name == 'digits':
+        x, y = load_digits_all()
+        _, va = digits_split(len(x), seed)
+        return x, y, x[va], y[va], DIGITS_CLASSES, va
+    if name == 'fashion_mnist':
+        return (*load_fashion_mnist_arrays(path, None, n_valid, seed), FASHION_MNIST_CLASSES, [])
+    if path is None: raise FileNotFoundError(f"{name} items need the folder of the CIFAR python pickles: set data_path")
+    n = int(name[5:])
+    return (*load_cifar_arrays(path, n), CIFAR10_CLASSES if n == 10 else CIFAR100_CLASSES, [])
+
+def refs_dls(csv, fn_col=0, label_col=1, rate:float=0., seed:int=0, noise_fn=symmetric_noise, path=None, n_valid:int=None,
+             bs=64, size=None, **kwargs) -> DataLoaders:
+    "The built-in dataset's items named in the CSV `csv` (`'fashion_mnist:123'`) with its labels, validated on the dataset's test split"
+    csv = Path(csv)
+    if not csv.is_file(): raise FileNotFoundError(f"No such CSV file: {csv}")
+    raw = pd.read_csv(csv)
+    col = lambda c: raw.columns[c] if isinstance(c, int) else c
+    for c in (fn_col, label_col):
+        if col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
+    if raw.empty: raise ValueError(f"{csv.name} lists no items")
+    name, pos = parse_refs(raw[col(fn_col)])
+    x, y, xv, yv, vocab, held = _array_dataset(name, path, seed, n_valid)
+    if pos.max() >= len(x): raise ValueError(f"{csv.name} names {name}:{pos.max()}, but {name} has {len(x)} training items")
+    if len(both := np.intersect1d(pos, held)):
+        raise ValueError(f"{csv.name} trains on {name}:{both[0]}, which seed {seed} holds out for validation: use the seed of the run it came from")
+    labels = raw[col(label_col)].astype(str)
+    o2i = {v: i for i, v in enumerate(vocab)}
+    unknown = sorted(set(labels) - set(o2i))
+    if unknown: raise ValueError(f"{csv.name} has labels that are not {name} classes: {unknown[:5]} (classes: {', '.join(vocab)})")
+    given = labels.map(o2i).to_numpy().astype(np.int64)
+    noisy = make_noise(noise_fn, given, rate, x=x[pos], n_classes=len(vocab), seed=seed).noisy if rate else given
+    return arrays_dls(x[pos], noisy, xv, yv, vocab=vocab, noise=LabelNoise(noisy, y[pos].astype(np.int64)), bs=bs, seed=seed,
+                      item_ids=array_refs(name, pos), **kwargs)
+
+# %% ../nbs/07_data.ipynb #6930e37e
+CIFAR_STATS = {10: ([0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]),   # the original code's Normalize
+               100: ([0.5071, 0.4867, 0.4408], [0.2675, 0.2565, 0.2761])}
+
+class RandomPadCrop(RandTransform):
+    "Pad a `TensorImage` with `padding` zeros on each side and crop a random `size`×`size` window (training items only)"
+    split_idx, order = 0, 1
+    def __init__(self, size:int=32, padding:int=4, **kwargs):
+        store_attr('size,padding'); super().__init__(**kwargs)
+    def encodes(self, x:TensorImage):
+        p, n = self.padding, self.size
+        h, w = x.shape[-2] + 2*p - n, x.shape[-1] + 2*p - n
+        if h < 0 or w < 0: raise ValueError(f"RandomPadCrop: a {tuple(x.shape[-2:])} image padded by {p} is smaller than {n}×{n}")
+        i, j = random.randint(0, h), random.randint(0, w)
+        return F.pad(x, (p, p, p, p))[..., i:i+n, j:j+n]
+
+def stratified_split(labels, train_frac:float=0.9, seed:int=0):
+    "The original's held-out split: per class, `int(train_frac*n/C)` random items to train on, the rest held out (sorted positions)"
+    y = np.asarray(labels)
+    k, rng = int(len(y) * train_frac / (y.max() + 1)), np.random.default_rng(seed)
+    tr = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:k] for c in range(y.max() + 1)]))
+    return tr, np.setdiff1d(np.arange(len(y)), tr)
+
+def paper_cifar_dls(x_train, y_train, x_test, y_test, n_classes:int=10, rate:float=0.4, seed:int=0, noise_fn=symmetric_noise,
+                    bs=128, train_frac:float=0.9, name:str=None, **kwargs) -> DataLoaders:
+    "The original's CIFAR pipeline on `uint8` arrays: held-out split, noise on both parts, augmentation, normalisation, test set as `dls[2]`"
+    for k in ('item_tfms', 'batch_tfms'):
+        if kwargs.get(k) is not None: raise ValueError(f"The paper pipeline sets its own transforms: `{k}` cannot be passed")
+    vocab = CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES
+    split_seed, train_seed, valid_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
+    tr, va = stratified_split(y_train, train_frac, split_seed)
+    noise = make_noise(noise_fn, y_train[tr], rate, x=x_train[tr], n_classes=n_classes, seed=train_seed)
+    valid_noise = make_noise(noise_fn, y_train[va], rate, x=x_train[va], n_classes=n_classes, seed=valid_seed)
+    norm = Normalize.from_stats(*CIFAR_STATS[n_classes])
+    dls = arrays_dls(x_train[tr], noise.noisy, x_train[va], valid_noise.noisy, vocab=vocab, noise=noise, bs=bs, seed=seed,
+                     item_tfms=[RandomPadCrop(32, 4), FlipItem(0.5)], batch_tfms=norm,
+                     item_ids=None if name is None else array_refs(name, tr), **kwargs)  # `name`: 'cifar10' when the arrays are the pickles
+    # the test items through the validation pipeline: the validation loader of a second set
+    dls.loaders.append(arrays_dls(x_test, y_test, x_test, y_test, vocab=vocab, bs=bs, batch_tfms=norm, **kwargs).valid)
+    dls.valid_noise, dls.train_idxs, dls.valid_idxs = valid_noise, tr, va
+    return dls
+
+def cifar_tree_arrays(path, n_classes:int=10):
+    "CIFAR from a PNG tree (`train` and `test`, one folder per class) as `uint8` arrays (x_train, y_train, x_test, y_test)"
+    o2i = {c: i for i, c in enumerate(CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES)}
+    def read(split):
+        fs = sorted(_image_files(Path(path)/split))
+        bad = {f.parent.name for f in fs} - set(o2i)
+        if bad: raise ValueError(f"{Path(path)/split} has folders that are not CIFAR-{n_classes} classes: {sorted(bad)[:3]}")
+        return np.stack([np.asarray(Image.open(f).convert('RGB')) for f in fs]), np.array([o2i[f.parent.name] for f in fs])
+    return (*read('train'), *read('test'))
+
+# %% ../nbs/07_data.ipynb #7d185e36
+class TestSetAccuracy(Callback):
+    "Add a `column` to the recorder: the model's accuracy on `loader` (default `dls[2]`, the test set) after each epoch"
+    order = Recorder.order + 5   # after the recorder fills a row, before progress, CSV and trackers read its names
+    def __init__(self, loader=None, column='test_accuracy'): store_attr(); self.values = []
+
+    def before_fit(self):
+        self._trained = False
+        if not hasattr(self.learn, 'recorder') or self.column in self.recorder.metric_names: return
+        names = self.recorder.metric_names
+        if self.recorder.add_time: names.insert(len(names) - 1, self.column)   # before 'time'
+        else: names.append(self.column)
+
+    def before_train(self): self._trained = True    # a training epoch, not `get_preds` or `validate`
+
+    def after_validate(self):
+        if not self._trained or hasattr(self.learn, 'lr_finder'): return
+        self._trained = False
+        acc = self.accuracy()
+        self.values.append(acc)
+        if hasattr(self.learn, 'recorder'): self.recorder.log.append(acc)
+
+    def accuracy(self) -> float:
+        "Accuracy of `learn.model` on the loader, in eval mode, without callbacks"
+        dl = self.loader if self.loader is not None else self.dls[2] if len(self.dls.loaders) > 2 else None
+        if dl is None: raise ValueError("TestSetAccuracy needs a test loader: pass `loader`, or loaders with a third one "
+                                        "(`cifar_dls(..., pipeline='paper')`)")
+        model, dev = self.learn.model, next(self.learn.model.parameters()).device
+        was, correct, n = model.training, 0, 0
+        model.eval()
+        try:
+            with torch.no_grad():
+                for b in dl:
+                    b = to_device(b, dev)
+                    pred = model(*b[:dl.n_inp])
+                    correct += (pred.argmax(-1) == b[dl.n_inp]).sum().item(); n += len(pred)
+        finally: model.train(was)
+        return correct / max(n, 1)

@@ -25,7 +25,9 @@ def epoch_order(dl) -> list:
         raise SampleIndexError(f"Cannot tell which training items are in a batch of {type(dl).__name__}: "
             "per-sample callbacks need a fastai `DataLoader` (build the loaders with `DataBlock.dataloaders`, "
             "`Datasets.dataloaders` or `ImageDataLoaders`), not a plain PyTorch one.")
-    if not dl.indexed or (len(order) and order[0] is None):
+    indexed = getattr(dl, 'indexed', None)
+    if indexed is None: indexed = getattr(getattr(dl, 'dl', None), 'indexed', False)  # `DistributedDL` asks the loader it wraps
+    if not indexed or (len(order) and order[0] is None):
         raise SampleIndexError("The training dataset is iterable, not indexed: per-sample callbacks need a "
             "dataset that supports `len` and `ds[i]`.")
     return order
@@ -34,7 +36,7 @@ def epoch_order(dl) -> list:
 class SampleIndexCallback(Callback):
     "Keep the positions in `dls.train_ds` of the current training batch's items in `idxs`"
     order = -5  # after `TrainEvalCallback`, before every callback that reads `idxs`
-    def __init__(self): self.idxs = None
+    def __init__(self): self.idxs = self.offset = None
     def before_train(self): self._order, self._start = None, 0
     def before_batch(self):
         if not self.training: self.idxs = None; return
@@ -48,7 +50,7 @@ class SampleIndexCallback(Callback):
             raise SampleIndexError(f"Training batch {self.learn.iter} has {n} items where the sampling order "
                 f"predicts {expected}: the DataLoader dropped or added items (a `create_item` that skips items, "
                 "a custom `create_batches`), so per-sample state cannot be matched to items.")
-        self.idxs = self._order[self._start:self._start+n]
+        self.idxs, self.offset = self._order[self._start:self._start+n], self._start   # offset: where the batch starts in the order
         self._start += n
     def after_fit(self): self.idxs, self._order = None, None
 

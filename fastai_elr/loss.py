@@ -7,8 +7,9 @@ from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['PROB_MIN', 'PROB_MAX', 'clamped_probs', 'update_targets', 'elr_penalty', 'target_disbelief', 'seen_disbelief',
-           'flag_mislabeled', 'check_targets', 'check_hparams', 'ELRLoss']
+__all__ = ['PROB_MIN', 'PROB_MAX', 'BUFFER_DTYPES', 'clamped_probs', 'update_targets', 'elr_penalty', 'target_disbelief',
+           'seen_disbelief', 'flag_mislabeled', 'check_targets', 'check_hparams', 'buffer_dtype', 'buffer_bytes',
+           'free_memory', 'BufferMemoryError', 'check_buffer_fits', 'ELRLoss']
 
 # %% ../nbs/01_loss.ipynb #21f32c40
 PROB_MIN, PROB_MAX = 1e-4, 1 - 1e-4
@@ -18,22 +19,22 @@ def clamped_probs(logits):
     return F.softmax(logits.float(), dim=1).clamp(PROB_MIN, PROB_MAX)
 
 def update_targets(targets, idx, probs, beta):
-    "Move `targets[idx]` towards the renormalised `probs`, in place; rows of `probs` that are not finite are left out. Returns the rows written"
-    p = probs.detach()
+    "Move `targets[idx]` towards the renormalised `probs` (computed in float32, stored in `targets.dtype`), in place; rows of `probs` that are not finite are left out. Returns the rows written"
+    p = probs.detach().float()
     ok = torch.isfinite(p).all(1)   # decided on the device: no host sync in the batch loop
-    old = targets[idx]
-    targets[idx] = torch.where(ok[:, None], beta * old + (1 - beta) * p / p.sum(1, keepdim=True), old)
+    old = targets[idx].float()
+    targets[idx] = torch.where(ok[:, None], beta * old + (1 - beta) * p / p.sum(1, keepdim=True), old).to(targets.dtype)
     return ok
 
 def elr_penalty(target_rows, probs):
-    "`mean log(1 - <t, p>)`: negative, smallest when predictions agree with the targets"
-    return torch.log(1 - (target_rows.detach() * probs).sum(1)).mean()
+    "`mean log(1 - <t, p>)` in float32: negative, smallest when predictions agree with the targets"
+    return torch.log(1 - (target_rows.detach().float() * probs).sum(1)).mean()
 
 # %% ../nbs/01_loss.ipynb #47533b19
 def target_disbelief(targets, labels):
     "`1 - t[i, y_i] / sum(t[i])` for every row: how little the running target believes the given label"
     rows = torch.arange(len(labels), device=targets.device)
-    return 1 - targets[rows, labels] / targets.sum(1).clamp_min(1e-12)
+    return 1 - targets[rows, labels].float() / targets.sum(1, dtype=torch.float32).clamp_min(1e-12)
 
 def seen_disbelief(targets, labels):
     "`target_disbelief` of the rows trained on; NaN where the recorded label is -1 (never trained on)"
@@ -69,16 +70,58 @@ def check_hparams(lam=None, beta=None):
     if beta is not None and not 0 <= beta < 1:
         raise ValueError(f"beta must be in [0, 1) (the targets' momentum; the paper uses 0.7 or 0.9), got {beta}")
 
+# %% ../nbs/01_loss.ipynb #6b41aa12
+BUFFER_DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
+
+def buffer_dtype(dtype) -> torch.dtype:
+    "`dtype` (a torch dtype or its name) as a target buffer's storage dtype; fails clearly for any other"
+    d = BUFFER_DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype
+    if d not in BUFFER_DTYPES.values():
+        raise ValueError(f"the target buffer's dtype must be one of {', '.join(BUFFER_DTYPES)}, got {dtype!r}")
+    return d
+
+def buffer_bytes(n_items:int, n_classes:int, dtype=torch.float32, n_buffers:int=1) -> int:
+    "Bytes of `n_buffers` N×C target buffers stored in `dtype`, with the N recorded labels (int64)"
+    return n_buffers * n_items * n_classes * buffer_dtype(dtype).itemsize + 8 * n_items
+
+def free_memory(device) -> int|None:
+    "Bytes free for new tensors on `device` (CUDA: driver's free memory plus PyTorch's cached blocks; CPU: available RAM); `None` where unknown"
+    device = torch.device(device)
+    if device.type == 'cuda':
+        free, _ = torch.cuda.mem_get_info(device)
+        return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+    if device.type != 'cpu': return None
+    try: import psutil
+    except ImportError: return None
+    return psutil.virtual_memory().available
+
+class BufferMemoryError(MemoryError):
+    "Target buffers that would not fit in their device's free memory"
+
+def _gb(n): return f"{n/1e9:,.2f} GB"
+
+def check_buffer_fits(n_items:int, n_classes:int, dtype=torch.float32, device='cpu', n_buffers:int=1, who='ELR'):
+    "Fail clearly, before anything is allocated, when the target buffers would not fit in `device`'s free memory; returns the bytes needed"
+    need, free = buffer_bytes(n_items, n_classes, dtype, n_buffers), free_memory(device)
+    if free is None or need <= free: return need
+    half = buffer_bytes(n_items, n_classes, torch.bfloat16, n_buffers)
+    smaller = (f"store the targets in half precision (`dtype=torch.bfloat16` or `torch.float16`: {_gb(half)}), "
+               if buffer_dtype(dtype).itemsize > 2 else "")
+    raise BufferMemoryError(f"{who} needs {_gb(need)} for {n_buffers} target buffer(s) of {n_items:,} items × {n_classes:,} "
+        f"classes in {str(buffer_dtype(dtype)).split('.')[-1]} (labels included), but {device} has {_gb(free)} free. Options: "
+        f"{smaller}train on fewer items, or free memory on {device}.")
+
 # %% ../nbs/01_loss.ipynb #6fb9e71e
 class ELRLoss(nn.Module):
     "Cross entropy plus the ELR regulariser, with a target buffer of `num_examp` rows"
-    def __init__(self, num_examp:int, num_classes:int=10, lam:float=3., beta:float=0.7):
+    def __init__(self, num_examp:int, num_classes:int=10, lam:float=3., beta:float=0.7, dtype=torch.float32):
         super().__init__()
         check_hparams(lam, beta)
         if num_examp < 1 or num_classes < 2:
             raise ValueError(f"ELRLoss needs num_examp >= 1 and num_classes >= 2, got {num_examp} and {num_classes}")
-        self.num_classes, self.lam, self.beta = num_classes, lam, beta
-        self.register_buffer('target', torch.zeros(num_examp, num_classes))
+        self.num_classes, self.lam, self.beta, dtype = num_classes, lam, beta, buffer_dtype(dtype)
+        check_buffer_fits(num_examp, num_classes, dtype, torch.get_default_device())   # made on the default device
+        self.register_buffer('target', torch.zeros(num_examp, num_classes, dtype=dtype))
         self.register_buffer('labels', torch.full((num_examp,), -1, dtype=torch.long))
         self.written = None   # rows of the last batch whose predictions were finite, and so were written
 
@@ -92,13 +135,14 @@ class ELRLoss(nn.Module):
             raise ValueError(f"index and label must have one entry per row of output ({output.shape[0]}); got index "
                              f"{tuple(index.shape)} and label {None if label is None else tuple(label.shape)}")
 
-    def regularizer(self, index, output, label=None):
-        "Update the targets of rows `index` from `output`, then return `lam * mean log(1 - <t, p>)`"
+    def regularizer(self, index, output, label=None, share=None):
+        "Update the targets of rows `index` (with `share`: of the rows it returns) from `output`, then return `lam * mean log(1 - <t, p>)`"
         self._check(index, output, label)
         with torch.autocast(output.device.type, enabled=False):  # float32 even under autocast: <t,p> may round to 1
             p = clamped_probs(output)
-            self.written = update_targets(self.target, index, p, self.beta)
-            if label is not None: self.labels[index] = torch.where(self.written, label, self.labels[index])
+            i, q, y = (index, p, label) if share is None else share(index, p, label)
+            self.written = update_targets(self.target, i, q, self.beta)
+            if y is not None: self.labels[i] = torch.where(self.written, y, self.labels[i])
             return self.lam * elr_penalty(self.target[index], p)
 
     def forward(self, index, output, label):

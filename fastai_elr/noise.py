@@ -5,14 +5,17 @@
 # %% ../nbs/06_noise.ipynb #3fdaa92d
 from __future__ import annotations
 from dataclasses import dataclass
+import warnings
 import numpy as np
 import pandas as pd
 from scipy.stats import truncnorm
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_ASYM_MAP', 'CIFAR100_CLASSES', 'CIFAR100_SUPERCLASSES', 'CIFAR100_ASYM_MAP', 'LabelNoise',
-           'symmetric_noise', 'asymmetric_noise', 'cifar10_asym_noise', 'next_in_group_map', 'cifar100_asym_noise',
-           'next_class_noise', 'transition_noise', 'instance_noise', 'make_noise', 'noisy_df']
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_ASYM_MAP', 'CIFAR100_CLASSES', 'CIFAR100_SUPERCLASSES', 'CIFAR100_ASYM_MAP',
+           'CIFAR100_BLOCKS', 'NOISE_FAMILIES', 'LabelNoise', 'symmetric_noise', 'asymmetric_noise',
+           'cifar10_asym_noise', 'next_in_group_map', 'cifar100_asym_noise', 'next_class_noise', 'transition_noise',
+           'instance_noise', 'make_noise', 'noisy_df', 'paper_symmetric_noise', 'sequential_asymmetric_noise',
+           'paper_cifar10_asym_noise', 'random_transition_noise', 'paper_cifar100_asym_noise', 'noise_function']
 
 # %% ../nbs/06_noise.ipynb #7780e853
 @dataclass
@@ -46,6 +49,9 @@ def symmetric_noise(labels, rate:float, n_classes:int=None, seed:int=0) -> Label
     _check_rate(rate)
     y, c = _int_labels(labels, n_classes)
     if c < 2: raise ValueError("Symmetric noise needs at least 2 classes")
+    if rate >= (c-1)/c:  # each wrong class has rate/(c-1) of the items, the true one 1-rate
+        warnings.warn(f"Symmetric noise at {rate} on {c} classes leaves the labels without signal: a given wrong class is at least "
+                      f"as likely as the true one (rate/(C-1) >= 1-rate from rate {(c-1)/c:.3g} on). Use a rate below {(c-1)/c:.3g}.", stacklevel=2)
     rng = np.random.default_rng(seed)
     flip = rng.choice(len(y), round(rate*len(y)), replace=False)
     noisy = y.copy()
@@ -122,11 +128,16 @@ def _exact_counts(n, probs):
     k[np.argsort(-(raw - k), kind='stable')[:n - k.sum()]] += 1
     return k
 
-def transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
-    "Relabel the items of each class `i` with exact counts from row `i` of the C×C `matrix`"
+def _check_matrix(matrix):
+    "`matrix` as a float array, if it is a square matrix of probabilities whose rows sum to 1"
     T = np.asarray(matrix, dtype=float)
     if T.ndim != 2 or T.shape[0] != T.shape[1]: raise ValueError(f"The transition matrix must be square, got shape {T.shape}")
     if (T < 0).any() or not np.allclose(T.sum(1), 1): raise ValueError("Each row of the transition matrix must be probabilities summing to 1")
+    return T
+
+def transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
+    "Relabel the items of each class `i` with exact counts from row `i` of the C×C `matrix`"
+    T = _check_matrix(matrix)
     y, c = _int_labels(labels, len(T))
     rng = np.random.default_rng(seed)
     noisy = y.copy()
@@ -195,3 +206,66 @@ def noisy_df(df:pd.DataFrame, rate:float, col='label', noise_fn=symmetric_noise,
     res[clean_col or f'{col}_clean'] = df[col]
     res[col] = [vocab[i] for i in noise.noisy]
     return res, noise
+
+# %% ../nbs/06_noise.ipynb #88c8dbc5
+def _first(rate, n):
+    "How many of `n` items the original's test `i < rate*n` takes"
+    return int(np.count_nonzero(np.arange(n) < rate * n))
+
+def paper_symmetric_noise(labels, rate:float, n_classes:int=None, seed:int=0) -> LabelNoise:
+    "The original's symmetric noise: `ceil(rate*n)` random items each get a label drawn from all classes, the true one included"
+    _check_rate(rate)
+    y, c = _int_labels(labels, n_classes)
+    rng = np.random.default_rng(seed)
+    pick = rng.permutation(len(y))[:_first(rate, len(y))]
+    noisy = y.copy()
+    noisy[pick] = rng.integers(0, c, len(pick))
+    return LabelNoise(noisy, y)
+
+def sequential_asymmetric_noise(labels, rate:float, mapping, n_classes:int=None, seed:int=0) -> LabelNoise:
+    "The original's asymmetric noise: class by class, flip `rate` of the items whose *current* label is the class"
+    _check_rate(rate)
+    y, c = _int_labels(labels, n_classes)
+    m = _check_mapping(mapping, c)
+    rng = np.random.default_rng(seed)
+    noisy = y.copy()
+    for s in sorted(m):
+        idx = rng.permutation(np.flatnonzero(noisy == s))   # includes the items flipped into `s` by earlier classes
+        noisy[idx[:_first(rate, len(idx))]] = m[s]
+    return LabelNoise(noisy, y)
+
+def paper_cifar10_asym_noise(labels, rate:float, n_classes:int=10, seed:int=0) -> LabelNoise:
+    "The original's CIFAR-10 asymmetric noise: the CIFAR-10 map applied class after class, in place"
+    return sequential_asymmetric_noise(labels, rate, CIFAR10_ASYM_MAP, n_classes, seed)
+
+def random_transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
+    "Draw each item's label from row `y` of the C×C `matrix`, independently (random counts, unlike `transition_noise`)"
+    T = _check_matrix(matrix)
+    y, c = _int_labels(labels, len(T))
+    rng = np.random.default_rng(seed)
+    noisy = y.copy()
+    for i in np.unique(y): noisy[y == i] = rng.choice(c, int((y == i).sum()), p=T[i] / T[i].sum())
+    return LabelNoise(noisy, y)
+
+CIFAR100_BLOCKS = [list(range(i, i + 5)) for i in range(0, 100, 5)]
+
+def paper_cifar100_asym_noise(labels, rate:float, n_classes:int=100, seed:int=0) -> LabelNoise:
+    "The original's CIFAR-100 asymmetric noise: each item to the next class of its block of 5 indices with chance `rate`"
+    _check_rate(rate)
+    T = np.eye(n_classes) * (1 - rate)
+    for s, t in next_in_group_map(CIFAR100_BLOCKS).items(): T[s, t] += rate
+    return random_transition_noise(labels, T, seed)
+
+# %% ../nbs/06_noise.ipynb #94203a11
+NOISE_FAMILIES = ('exact', 'paper')
+_ASYM = {'exact': {'cifar10': cifar10_asym_noise, 'cifar100': cifar100_asym_noise},
+         'paper': {'cifar10': paper_cifar10_asym_noise, 'cifar100': paper_cifar100_asym_noise}}
+
+def noise_function(family:str='exact', data:str=None, asym:bool=False):
+    "The noise function of `family` ('exact' or 'paper') for dataset `data`: symmetric, or its asymmetric kind"
+    if family not in NOISE_FAMILIES: raise ValueError(f"Unknown noise family {family!r}: choose 'exact' or 'paper'")
+    if not asym: return symmetric_noise if family == 'exact' else paper_symmetric_noise
+    if data in _ASYM[family]: return _ASYM[family][data]
+    if family == 'paper': raise ValueError(f"The original defines asymmetric noise for cifar10 and cifar100 only, not {data}: "
+                                           "use the exact family (next-class flips) or symmetric noise")
+    return next_class_noise

@@ -10,16 +10,18 @@ from contextlib import contextmanager
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
+from fastai.torch_core import get_model
 from timm.utils import ModelEmaV3
 from .indices import sample_index
 from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, seen_disbelief, flag_mislabeled
-from .loss import check_targets
+from .loss import check_targets, buffer_dtype, check_buffer_fits
+from .distributed import row_exchange
 from .callback import ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
-__all__ = ['sigmoid_rampup', 'ema_momentum', 'check_plus_hparams', 'reset_layers', 'modes_of', 'ELRPlusModel', 'MergedSplitter',
-           'ELRPlusCallback']
+__all__ = ['sigmoid_rampup', 'ema_momentum', 'check_plus_hparams', 'shuffle_entries', 'vision_twin', 'layer_keys', 'modes_of',
+           'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
 
 # %% ../nbs/04_plus.ipynb #3b6c6729
 def sigmoid_rampup(step, length):
@@ -40,12 +42,36 @@ def check_plus_hparams(malpha, ealpha, ema_step=0, coef_step=0):
         if not v >= 0: raise ValueError(f"{nm} must be >= 0 (a ramp length in optimizer steps; 0 means no ramp), got {v}")
 
 # %% ../nbs/04_plus.ipynb #9746740d
-def reset_layers(model, only=None):
-    "Re-initialise every layer of `model` that has `reset_parameters`; with `only` (parameter ids), just the layers all in it"
-    for m in model.modules():
-        if not hasattr(m, 'reset_parameters'): continue
+import warnings
+from typing import Callable
+
+def shuffle_entries(model, only=None):
+    "Shuffle the entries of each parameter tensor of `model` in place; with `only` (parameter ids), just those parameters"
+    with torch.no_grad():
+        for p in model.parameters():
+            if only is None or id(p) in only: p.copy_(p.flatten()[torch.randperm(p.numel(), device=p.device)].view(p.shape))
+
+def vision_twin(learn, net) -> nn.Module:
+    "A fresh `net`, made without pretrained weights by the constructor that `vision_learner` used for `learn`"
+    from fastai.vision.learner import create_timm_model, create_vision_model
+    arch, n_out = getattr(learn, 'arch', None), getattr(learn, 'n_out', None)
+    if arch is None or n_out is None: raise ValueError("the learner was not made by `vision_learner` (it has no `arch` and `n_out`)")
+    kw = dict(pretrained=False, n_in=getattr(learn, 'n_in', 3))
+    new = create_timm_model(arch, n_out, **kw)[0] if isinstance(arch, str) else create_vision_model(arch, n_out, **kw)
+    shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
+    if repr(new) != repr(net) or shapes(new) != shapes(net):
+        raise ValueError(f"`{getattr(arch, '__name__', arch)}` made again differs from the learner's model (fastai keeps no record "
+                         "of head arguments such as `lin_ftrs` or `custom_head`, nor of extra timm arguments)")
+    return new
+
+def layer_keys(net, only) -> list:
+    "State-dict keys of the layers of `net` whose own parameters all lie in `only` (parameter ids)"
+    state, keys = net.state_dict(keep_vars=True), []
+    for name, m in net.named_modules():
         own = list(m.parameters(recurse=False))
-        if only is None or (own and all(id(p) in only for p in own)): m.reset_parameters()
+        if not (own and all(id(p) in only for p in own)): continue
+        keys += [k for k in (f'{name}.{n}' if name else n for n in (*m._parameters, *m._buffers)) if k in state]
+    return keys
 
 @contextmanager
 def modes_of(src, model):
@@ -106,16 +132,21 @@ class ELRPlusCallback(Callback):
     handles_noise = True       # one noise-handling callback per learner
     def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1., ealpha:float=0.997, ema_step:int=40000,
                  ema_update:bool=True, coef_step:int=0, label_correction:bool=False, second_net:bool=True,
-                 mixup:bool=True, ema:bool=True, model2:nn.Module=None):
-        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step)
+                 mixup:bool=True, ema:bool=True, model2:nn.Module|Callable=None,
+                 dtype=torch.float32):  # the buffers' storage dtype
+        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step); buffer_dtype(dtype)
         store_attr()
-        self.bufs, self._labels, self.x, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
+        self.bufs, self._labels, self.unmixed, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
     @property
     def targets(self):
         "The networks' target buffers combined: mean of the row-normalised buffers (N×C, rows in `dls.train_ds` order)"
         if self.bufs is None: return None
-        return (self.bufs / self.bufs.sum(2, keepdim=True).clamp_min(1e-12)).mean(0)
+        res = torch.empty(self.bufs.shape[1:], dtype=self.bufs.dtype, device=self.bufs.device)
+        for i in range(0, len(res), 1 << 16):   # in float32, a slice of rows at a time: no float32 copy of the buffers
+            b = self.bufs[:, i:i + (1 << 16)].float()
+            res[i:i + (1 << 16)] = (b / b.sum(2, keepdim=True).clamp_min(1e-12)).mean(0)
+        return res
 
     @property
     def labels(self):
@@ -135,15 +166,18 @@ class ELRPlusCallback(Callback):
                 raise ValueError(f"The learner's model was made with {len(m.nets)} network(s) and ema={m.emas is not None}, "
                     f"but {who} has second_net={self.second_net}, ema={self.ema}: the switches are fixed when the model is made.")
             return m
+        m2 = self.model2() if self.second_net and callable(self.model2) and not isinstance(self.model2, nn.Module) else self.model2
+        if m2 is not None and not isinstance(m2, nn.Module):
+            raise TypeError(f"`model2` must be a module or a function of no arguments that makes one, but it gave {type(m2).__name__}")
         nets = [learn.model]
         try:
-            if self.second_net: nets.append(deepcopy(learn.model) if self.model2 is None else self.model2)
+            if self.second_net: nets.append(deepcopy(learn.model) if m2 is None else m2)   # a copy is drawn anew at the first fit
             model = ELRPlusModel(nets, ema=self.ema)   # the EMAs are deep copies too
         except Exception as e:
             raise ValueError(f"{who} needs to copy the learner's model (for the second network and the weight averages), but "
                 f"it cannot be deep-copied: {e}. Make the model copyable (no open files, generators or hooks holding "
                 "non-copyable objects).") from e
-        model.ready.fill_(self.model2 is not None or not self.second_net)
+        model.ready.fill_(m2 is not None or not self.second_net)
         learn.model, learn.splitter, self.model2 = model, MergedSplitter(learn.splitter), None
         if learn.opt is not None:  # made before the wrap: rebuild it over both networks, keeping the freeze
             old = learn.opt
@@ -152,11 +186,18 @@ class ELRPlusCallback(Callback):
         return model
 
     def _init_second(self, model):
-        "Give the deep-copied second network its own initialisation (only the head for a pretrained learner)"
+        "Draw the copied second network's weights as the first network's were drawn (only the head for a pretrained learner)"
         if bool(model.ready): return
-        only = None
-        if getattr(self.learn, 'pretrained', False): only = {id(p) for p in self.learn.splitter.splitter(model.nets[1])[-1]}
-        reset_layers(model.nets[1], only)
+        net1, net2 = model.nets
+        head = {id(p) for p in self.learn.splitter.splitter(net2)[-1]} if getattr(self.learn, 'pretrained', False) else None
+        state = net1.state_dict()   # a pretrained body stays the first network's; everything else is drawn anew
+        try: fresh = vision_twin(self.learn, net1).state_dict()
+        except ValueError as e:
+            warnings.warn(f"{type(self).__name__} cannot make the second network the way the first was made: {e}. It starts from the "
+                "first network's initial weights shuffled within each tensor (same values, new places). Pass `model2=` (a function "
+                "that builds the model, or a model) to build it yourself.", stacklevel=2)
+            net2.load_state_dict(state); shuffle_entries(net2, head)
+        else: net2.load_state_dict({**state, **{k: fresh[k] for k in (fresh if head is None else layer_keys(net2, head))}})
         for e, n in zip(model.emas or [], model.nets): e.set(n)
         model.ready.fill_(True)
 
@@ -166,36 +207,37 @@ class ELRPlusCallback(Callback):
         sample_index(self.learn)
         model = self._wrap()
         self._init_second(model)
-        self._active, self._ready, self._step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
+        self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
 
     def before_batch(self):
         if not self.training: return
-        model = self.learn.model
-        self.x, self.mixes = self.learn.xb, [(1., None)] * len(model.nets)   # the teachers see the unmixed batch
+        model = get_model(self.learn.model)   # under `distrib_ctx`, inside `DistributedDataParallel`
+        self.unmixed, self.mixes = self.learn.xb, [(1., None)] * len(model.nets)   # the teachers see the unmixed batch
         if not self.mixup: return
-        if not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in self.x):
+        if not all(isinstance(x, torch.Tensor) and x.is_floating_point() for x in self.unmixed):
             raise ValueError(f"{type(self).__name__} mixes the inputs, which must be floating-point tensors; "
                              "pass `mixup=False` for other inputs.")
         self.mixes = [self._draw() for _ in model.nets]   # each network its own draw: decorrelates the two
-        model.inputs = [tuple(self.mix(x, k) for x in self.x) for k in range(len(model.nets))]
+        model.inputs = [tuple(self.mix(x, k) for x in self.unmixed) for k in range(len(model.nets))]
         self.learn.xb = model.inputs[0]
 
     def _draw(self):
         "One mixup weight `max(m, 1-m)`, `m ~ Beta(malpha, malpha)`, and one permutation for the whole batch"
         m = torch.distributions.Beta(self.malpha, self.malpha).sample().item()
-        return max(m, 1 - m), torch.randperm(len(self.x[0]), device=self.x[0].device)
+        return max(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
 
     def _prepare(self, pred):
         "Once per fit, at the first training batch: make or check the target buffers"
-        k, n, c = len(self.learn.model.nets), len(self.dls.train_ds), pred.shape[1]
+        k, n, c = len(get_model(self.learn.model).nets), len(self.dls.train_ds), pred.shape[1]
         if self.bufs is None:
-            self.bufs = torch.zeros(k, n, c, device=pred.device)
+            check_buffer_fits(n, c, self.dtype, pred.device, k, type(self).__name__)
+            self.bufs = torch.zeros(k, n, c, device=pred.device, dtype=buffer_dtype(self.dtype))
             self._labels = torch.full((n,), -1, dtype=torch.long, device=pred.device)
         elif self.bufs.shape != (k, n, c):
             raise ValueError(f"The ELR+ targets were made for {self.bufs.shape[1]} items and {self.bufs.shape[2]} classes, "
                 f"but the training set now has {n} items and {c} classes. Call `learn.elr_plus.reset()` to start new "
                 "targets, or train on the data they were made for.")
-        self.bufs, self._labels = self.bufs.to(pred.device), self._labels.to(pred.device)
+        self.bufs, self._labels = self.bufs.to(pred.device, buffer_dtype(self.dtype)), self._labels.to(pred.device)
         self._ready = True
 
     def mix(self, t, k):
@@ -205,7 +247,7 @@ class ELRPlusCallback(Callback):
 
     def after_loss(self):
         if not (self.training and len(self.yb)): return
-        model = self.learn.model
+        model = get_model(self.learn.model)
         outs, model.outs = model.outs, None
         idx, y = self.learn.sample_index.idxs, single_label(outs[0], self.y, type(self).__name__)
         if not self._ready: self._prepare(outs[0])
@@ -213,9 +255,11 @@ class ELRPlusCallback(Callback):
             with torch.no_grad():  # targets from the other network's EMA on the unmixed batch, before either loss
                 probs = []
                 for t, net in model.teachers():
-                    with modes_of(net, t): probs.append(F.softmax(t(*self.x).float(), 1))
-                written = torch.stack([update_targets(buf, idx, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
-                self._labels[idx] = torch.where(written, y, self._labels[idx])
+                    with modes_of(net, t): probs.append(F.softmax(t(*self.unmixed).float(), 1))
+                share = row_exchange(self.learn)   # every process's rows, under `distrib_ctx`
+                i, probs, yi = (idx, probs, y) if share is None else share(idx, probs, y)
+                written = torch.stack([update_targets(buf, i, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
+                self._labels[i] = torch.where(written, yi, self._labels[i])
                 self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
@@ -229,7 +273,7 @@ class ELRPlusCallback(Callback):
         if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
         q = self.mix(t, k)
         if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
-        reg = self.lam * sigmoid_rampup(self._step, self.coef_step) * elr_penalty(q, clamped_probs(z))
+        reg = self.lam * sigmoid_rampup(self.global_step, self.coef_step) * elr_penalty(q, clamped_probs(z))
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
 
     def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
@@ -237,16 +281,17 @@ class ELRPlusCallback(Callback):
 
     def after_step(self):
         if not (self.training and self._active): return
-        model = self.learn.model
+        model = get_model(self.learn.model)
         if model.emas is not None:
-            decay = ema_momentum(self._step, self.ealpha, self.ema_step, self.ema_update)
+            decay = ema_momentum(self.global_step, self.ealpha, self.ema_step, self.ema_update)
             for e, n in zip(model.emas, model.nets): e.decay = decay; e.update(n)
-        self._step += 1
+        self.global_step += 1
         model.step += 1
 
     def after_batch(self):
-        self.x = None
-        if isinstance(self.learn.model, ELRPlusModel): self.learn.model.outs = self.learn.model.inputs = None
+        self.unmixed = None
+        model = get_model(self.learn.model)
+        if isinstance(model, ELRPlusModel): model.outs = model.inputs = None
 
     def reset(self):
         "Forget the targets; new ones are made at the next training batch"
@@ -278,7 +323,7 @@ class ELRPlusCallback(Callback):
 
     def load_item_state(self, state):
         dev = next(self.learn.model.parameters()).device
-        self.bufs, self._labels = state['targets'].to(dev), state['labels'].to(dev)
+        self.bufs, self._labels = state['targets'].to(dev, buffer_dtype(self.dtype)), state['labels'].to(dev)
 
     def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets and batch out
-        return {k: (None if k in ('bufs', '_labels', 'x', 'mixes') else v) for k, v in self.__dict__.items()}
+        return {k: (None if k in ('bufs', '_labels', 'unmixed', 'mixes') else v) for k, v in self.__dict__.items()}
