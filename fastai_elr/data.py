@@ -12,7 +12,7 @@ from .noise import make_noise
 
 # %% auto #0
 __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
-           'CIFAR_STATS', 'array_image', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
+           'CIFAR_STATS', 'array_image', 'ArrayDL', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
            'load_digits_arrays', 'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays',
            'fashion_mnist_dls', 'CheckedImage', 'df_dls', 'folder_dls', 'csv_dls', 'imagenette_dls',
            'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls', 'RandomPadCrop',
@@ -24,6 +24,26 @@ def array_image(a):
     t = torch.from_numpy(np.ascontiguousarray(a))
     return TensorImageBW(t[None]) if t.ndim == 2 else TensorImage(t.permute(2, 0, 1))
 
+class ArrayDL(TfmdDL):
+    "A `TfmdDL` over a `Datasets` of (array, label) items that builds each batch with one indexing, not item by item"
+    def do_item(self, s):
+        if not _stacked(self.dataset): return super().do_item(s)   # other items (`predict`, a test set without labels)
+        return 0 if s is None else s                               # positions: `create_batch` gathers them at once
+    def create_batch(self, b):
+        st = _stacked(self.dataset)
+        if not st: return super().create_batch(b)
+        i = torch.as_tensor(b, dtype=torch.long)
+        xb = st[0][i]
+        return (TensorImageBW(xb[:, None]) if xb.ndim == 3 else TensorImage(xb.permute(0, 3, 1, 2)), TensorCategory(st[1][i]))
+
+def _stacked(ds):
+    "The images and label indices of `ds`'s (array, label) items as two tensors, made once per dataset; `False` for other items"
+    if getattr(ds, '_stacked', None) is None:
+        ok = (hasattr(ds, 'tls') and len(ds.tls) == 2 and len(ds) > 0 and
+              all(isinstance(it, tuple) and len(it) == 2 and isinstance(it[0], np.ndarray) for it in ds.items))
+        ds._stacked = ok and (torch.from_numpy(np.stack([it[0] for it in ds.items])), torch.tensor([ds.tls[1][i] for i in range(len(ds))]))
+    return ds._stacked
+
 def arrays_dls(x_train, y_train, x_valid, y_valid, vocab, noise:LabelNoise=None, bs=64, item_tfms=None, num_workers=0,
                batch_tfms=None, seed=None, item_ids=None, **kwargs) -> DataLoaders:
     "`DataLoaders` of images in `uint8` arrays (N,H,W) or (N,H,W,3) with integer labels into `vocab`, `item_ids` naming the training items"
@@ -34,8 +54,8 @@ def arrays_dls(x_train, y_train, x_valid, y_valid, vocab, noise:LabelNoise=None,
     n = len(x_train)
     dsets = Datasets(items, tfms=[[ItemGetter(0), array_image], [ItemGetter(1), Categorize(vocab=vocab, sort=False)]],
                      splits=[list(range(n)), list(range(n, len(items)))])
-    dls = dsets.dataloaders(bs=bs, after_item=L(item_tfms), after_batch=[IntToFloatTensor(), *L(batch_tfms)],
-                            seed=seed, num_workers=num_workers, **kwargs)
+    dls = dsets.dataloaders(bs=bs, after_item=L(item_tfms), after_batch=[IntToFloatTensor(), *L(batch_tfms)], seed=seed,
+                            num_workers=num_workers, dl_type=TfmdDL if item_tfms else ArrayDL, **kwargs)   # no item transforms: whole batches
     dls.noise, dls.item_ids = noise, None if item_ids is None else list(item_ids)
     return dls
 
