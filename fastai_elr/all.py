@@ -7,6 +7,7 @@ from .noise import *
 from .data import *
 from .models import *
 from .plus import *
+from .sop import *
 from .distributed import *
 from .interpret import *
 from .review import ReviewDB, Review, ReviewServer, read_decisions, apply_decisions, corrected_labels, write_corrected  # the web stack loads only when a page is served

@@ -28,12 +28,12 @@ def single_label(pred, y, who:str):
             f"({y.dtype}); multi-label and regression targets are not supported.")
     return y.long()
 
-def refuse_mixup(learn, who:str):
-    "Fail clearly when fastai's `MixUp`/`CutMix` is on `learn`"
+def refuse_mixup(learn, who:str, why:str=None):
+    "Fail clearly when fastai's `MixUp`/`CutMix` is on `learn`; `why` replaces the reason given for ELR"
     mix = [type(cb).__name__ for cb in learn.cbs if isinstance(cb, MixHandler)]
-    if mix: raise ValueError(f"{who} cannot be combined with fastai's {mix[0]}: it averages two losses, while ELR needs "
+    if mix: raise ValueError(f"{who} cannot be combined with fastai's {mix[0]}: " + (why or "it averages two losses, while ELR needs "
         f"the mixed target inside its regulariser. Remove {mix[0]}: `ELRPlusCallback` does its own mixup of inputs, labels "
-        "and targets together (`ELRPlusCallback(second_net=False, ema=False)` is ELR with mixup alone).")
+        "and targets together (`ELRPlusCallback(second_net=False, ema=False)` is ELR with mixup alone)."))
 
 def refuse_other_methods(learn, cb):
     "Fail clearly when `learn` holds a noise-handling callback other than `cb` (ELR, ELR+, SOP: one per learner)"

@@ -8,6 +8,7 @@ import gzip, os, re, struct
 import numpy as np
 from fastai.vision.all import *
 from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR100_CLASSES
+from .noise import make_noise
 
 # %% auto #0
 __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
@@ -86,7 +87,7 @@ def load_digits_arrays(seed=0, valid_pct=0.2):
 def digits_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, bs=64, **kwargs) -> DataLoaders:
     "The digits with `noise_fn` noise at `rate` on the training labels"
     xt, yt, xv, yv = load_digits_arrays(seed)
-    noise = noise_fn(yt, rate, n_classes=10, seed=seed)
+    noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=10, seed=seed)
     return arrays_dls(xt, noise.noisy, xv, yv, vocab=DIGITS_CLASSES, noise=noise, bs=bs, seed=seed,
                       item_ids=array_refs('digits', digits_split(len(load_digits_all()[0]), seed)[0]), **kwargs)
 
@@ -148,7 +149,7 @@ def fashion_mnist_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, path
                       bs=128, **kwargs) -> DataLoaders:
     "Fashion-MNIST with `noise_fn` noise at `rate` on the training labels (the test set as validation)"
     xt, yt, xv, yv, pos = load_fashion_mnist_arrays(path, n_train, n_valid, seed, positions=True)
-    noise = noise_fn(yt.astype(np.int64), rate, n_classes=10, seed=seed)
+    noise = make_noise(noise_fn, yt.astype(np.int64), rate, x=xt, n_classes=10, seed=seed)
     return arrays_dls(xt, noise.noisy, xv, yv, vocab=FASHION_MNIST_CLASSES, noise=noise, bs=bs, seed=seed,
                       item_ids=array_refs('fashion_mnist', pos), **kwargs)
 
@@ -274,7 +275,7 @@ def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:in
                                name=f'cifar{n_classes}' if pickles else None, **kwargs)
     if _cifar_pickles(path, n_classes):
         xt, yt, xv, yv = load_cifar_arrays(path, n_classes)
-        noise = noise_fn(yt, rate, n_classes=n_classes, seed=seed)
+        noise = make_noise(noise_fn, yt, rate, x=xt, n_classes=n_classes, seed=seed)
         kwargs.pop('size', None)
         return arrays_dls(xt, noise.noisy, xv, yv, vocab=CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES,
                           noise=noise, bs=bs, seed=seed, item_ids=array_refs(f'cifar{n_classes}', range(len(xt))), **kwargs)
@@ -337,7 +338,7 @@ def refs_dls(csv, fn_col=0, label_col=1, rate:float=0., seed:int=0, noise_fn=sym
     unknown = sorted(set(labels) - set(o2i))
     if unknown: raise ValueError(f"{csv.name} has labels that are not {name} classes: {unknown[:5]} (classes: {', '.join(vocab)})")
     given = labels.map(o2i).to_numpy().astype(np.int64)
-    noisy = noise_fn(given, rate, n_classes=len(vocab), seed=seed).noisy if rate else given
+    noisy = make_noise(noise_fn, given, rate, x=x[pos], n_classes=len(vocab), seed=seed).noisy if rate else given
     return arrays_dls(x[pos], noisy, xv, yv, vocab=vocab, noise=LabelNoise(noisy, y[pos].astype(np.int64)), bs=bs, seed=seed,
                       item_ids=array_refs(name, pos), **kwargs)
 
@@ -372,8 +373,8 @@ def paper_cifar_dls(x_train, y_train, x_test, y_test, n_classes:int=10, rate:flo
     vocab = CIFAR10_CLASSES if n_classes == 10 else CIFAR100_CLASSES
     split_seed, train_seed, valid_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(3))
     tr, va = stratified_split(y_train, train_frac, split_seed)
-    noise = noise_fn(y_train[tr], rate, n_classes=n_classes, seed=train_seed)
-    valid_noise = noise_fn(y_train[va], rate, n_classes=n_classes, seed=valid_seed)
+    noise = make_noise(noise_fn, y_train[tr], rate, x=x_train[tr], n_classes=n_classes, seed=train_seed)
+    valid_noise = make_noise(noise_fn, y_train[va], rate, x=x_train[va], n_classes=n_classes, seed=valid_seed)
     norm = Normalize.from_stats(*CIFAR_STATS[n_classes])
     dls = arrays_dls(x_train[tr], noise.noisy, x_train[va], valid_noise.noisy, vocab=vocab, noise=noise, bs=bs, seed=seed,
                      item_tfms=[RandomPadCrop(32, 4), FlipItem(0.5)], batch_tfms=norm,

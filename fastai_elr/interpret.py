@@ -68,10 +68,10 @@ def _readable(item):
 class MislabelInterpretation(ClassificationInterpretation):
     "Rank the training items by how likely their given label is wrong, with a suggested label for each"
     default, fallback = 'disbelief', 'self_confidence'  # chosen by measurement: see the notebook and `benchmarks/detection.py`
-    def __init__(self, learn, dl, losses, act=None, probs=None, given=None, targets=None, by=None):
+    def __init__(self, learn, dl, losses, act=None, probs=None, given=None, targets=None, by=None, extra=None):
         super().__init__(learn, dl, losses, act)
         store_attr('probs,given,targets')
-        self.scores = mislabel_scores(probs, given, targets)
+        self.scores = {**mislabel_scores(probs, given, targets), **(extra or {})}   # `extra`: a callback's own scores
         self.by = self._by(ifnone(by, self.default if self.default in self.scores else self.fallback))
 
     @classmethod
@@ -102,7 +102,9 @@ class MislabelInterpretation(ClassificationInterpretation):
             "infinite): its weights have diverged, so there is nothing to rank. Load an earlier checkpoint, or train again "
             "with a lower learning rate.")
         targets = None if cb is None else cls._targets(cb, probs, given)
-        return cls(learn, dl, losses, act, probs=probs.float(), given=given.long(), targets=targets, by=by)
+        extra = cb.item_scores(probs.float(), given.long()) if hasattr(cb, 'item_scores') else None
+        return cls(learn, dl, losses, act, probs=probs.float(), given=given.long(), targets=targets,
+                   by=ifnone(by, getattr(cb, 'default_score', None)), extra=extra)
 
     @staticmethod
     def _targets(cb, probs, given):

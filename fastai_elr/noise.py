@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import warnings
 import numpy as np
 import pandas as pd
+from scipy.stats import truncnorm
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'CIFAR10_ASYM_MAP', 'CIFAR100_CLASSES', 'CIFAR100_SUPERCLASSES', 'CIFAR100_ASYM_MAP',
            'CIFAR100_BLOCKS', 'NOISE_FAMILIES', 'LabelNoise', 'symmetric_noise', 'asymmetric_noise',
            'cifar10_asym_noise', 'next_in_group_map', 'cifar100_asym_noise', 'next_class_noise', 'transition_noise',
-           'noisy_df', 'paper_symmetric_noise', 'sequential_asymmetric_noise', 'paper_cifar10_asym_noise',
-           'random_transition_noise', 'paper_cifar100_asym_noise', 'noise_function']
+           'instance_noise', 'make_noise', 'noisy_df', 'paper_symmetric_noise', 'sequential_asymmetric_noise',
+           'paper_cifar10_asym_noise', 'random_transition_noise', 'paper_cifar100_asym_noise', 'noise_function']
 
 # %% ../nbs/06_noise.ipynb #7780e853
 @dataclass
@@ -144,6 +145,52 @@ def transition_noise(labels, matrix, seed:int=0) -> LabelNoise:
         src = rng.permutation(np.flatnonzero(y == i))
         noisy[src] = np.repeat(np.arange(c), _exact_counts(len(src), T[i]))
     return LabelNoise(noisy, y)
+
+# %% ../nbs/06_noise.ipynb #f1b9b2c6
+def _flat_inputs(x, n):
+    "`x` as a float (n, d) array: one flattened input per label, bytes scaled to [0, 1]"
+    if x is None: raise ValueError("instance_noise draws each item's new label from its input: pass the inputs as `x`, one per "
+        "label. Datasets read from image files (folder_dls, csv_dls, cifar_dls on a folder of PNGs) do not hand their images "
+        "to the noise: use arrays (digits_dls, fashion_mnist_dls, cifar_dls on the python pickles) or another noise.")
+    a = np.asarray(x)
+    if a.ndim < 1 or len(a) != n: raise ValueError(f"instance_noise needs one input per label: got {len(a) if a.ndim else 0} inputs for {n} labels")
+    a = a.reshape(n, -1)
+    return a / 255. if a.dtype == np.uint8 else a.astype(np.float64)
+
+def _pareto_pick(q, k, rng):
+    "Exactly `k` positions, each picked with probability close to `q` (Pareto sampling: the `k` smallest keys)"
+    u = rng.random(len(q))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        key = (u / (1 - u)) / (q / (1 - q))   # q = 0: infinite key, picked last; q = 1: key 0, picked first
+    return np.argsort(key, kind='stable')[:k]
+
+def instance_noise(labels, rate:float, n_classes:int=None, seed:int=0, x=None, exact:bool=True, std:float=0.1) -> LabelNoise:
+    "Instance-dependent noise (Xia et al. 2020, Alg. 2): per item a flip rate ~ N(`rate`, `std`^2) on [0, 1] and a new class from a random projection of its input"
+    _check_rate(rate)
+    y, c = _int_labels(labels, n_classes)
+    if c < 2: raise ValueError("Instance-dependent noise needs at least 2 classes")
+    if not std > 0: raise ValueError(f"std must be > 0 (the spread of the per-item flip rates; the paper uses 0.1), got {std}")
+    xs = _flat_inputs(x, len(y))
+    rng = np.random.default_rng(seed)
+    q = truncnorm.rvs(-rate / std, (1 - rate) / std, loc=rate, scale=std, size=len(y), random_state=rng)
+    probs = np.zeros((len(y), c))
+    for k in range(c):                    # one projection per clean class, drawn in class order
+        rows = np.flatnonzero(y == k)
+        s = xs[rows] @ rng.standard_normal((xs.shape[1], c))
+        s[:, k] = -np.inf                 # never the item's own class
+        s = np.exp(s - s.max(1, keepdims=True))
+        probs[rows] = s / s.sum(1, keepdims=True)
+    flip = _pareto_pick(q, round(rate * len(y)), rng) if exact else np.flatnonzero(rng.random(len(y)) < q)
+    cum = probs[flip].cumsum(1)           # the new class: inverse CDF of the item's scores
+    noisy = y.copy()
+    noisy[flip] = np.minimum((cum < rng.random((len(flip), 1)) * cum[:, -1:]).sum(1), c - 1)
+    return LabelNoise(noisy, y)
+instance_noise.needs_inputs = True
+
+def make_noise(noise_fn, labels, rate:float, x=None, **kwargs) -> LabelNoise:
+    "`noise_fn(labels, rate, **kwargs)`, handing it the inputs `x` when it needs them (`noise_fn.needs_inputs`)"
+    if getattr(noise_fn, 'needs_inputs', False): kwargs['x'] = x
+    return noise_fn(labels, rate, **kwargs)
 
 # %% ../nbs/06_noise.ipynb #f90e57c0
 def noisy_df(df:pd.DataFrame, rate:float, col='label', noise_fn=symmetric_noise, seed:int=0, vocab=None,
