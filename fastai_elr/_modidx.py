@@ -450,6 +450,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'fastai_elr.run.noise_fn': ('run.html#noise_fn', 'fastai_elr/run.py'),
                                 'fastai_elr.run.one_line': ('run.html#one_line', 'fastai_elr/run.py'),
                                 'fastai_elr.run.optimizer': ('run.html#optimizer', 'fastai_elr/run.py'),
+                                'fastai_elr.run.part_ways': ('run.html#part_ways', 'fastai_elr/run.py'),
                                 'fastai_elr.run.pick_device': ('run.html#pick_device', 'fastai_elr/run.py'),
                                 'fastai_elr.run.results_table': ('run.html#results_table', 'fastai_elr/run.py'),
                                 'fastai_elr.run.train': ('run.html#train', 'fastai_elr/run.py'),

@@ -9,24 +9,26 @@ import fastai_elr
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PLUS_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE', 'RUN_IDENTITY', 'CIFAR',
-           'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'is_original', 'from_original', 'shipped_configs', 'config_file',
-           'read_config', 'check', 'check_data', 'resolve_arch', 'run_name', 'differences', 'resolve',
-           'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
+__all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
+           'RUN_IDENTITY', 'CIFAR', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'is_original', 'from_original',
+           'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch', 'run_name',
+           'differences', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
+SOP_KEYS = ('lr_u', 'lr_v', 'ratio_balance')
 DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=None, n_valid=None, size=None,
                 arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
                 schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0, buffer_dtype='float32',
                 device=None, malpha=1., ealpha=0.997, ema_step=40000, ema_update=True, coef_step=0,
-                label_correction=False, second_net=True, mixup=True, ema=True)
+                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=30., lr_v=30., ratio_balance=0.)
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
              arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',
              noise='str', pipeline='str', seed='int', buffer_dtype='str', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
-             label_correction='bool', second_net='bool', mixup='bool', ema='bool')
-METHODS = ('ce', 'elr', 'elr_plus')
+             label_correction='bool', second_net='bool', mixup='bool', ema='bool', lr_u='float', lr_v='float', ratio_balance='float')
+METHODS = ('ce', 'elr', 'elr_plus', 'sop')
+NOISES = ('exact', 'paper', 'idn')
 DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100', 'imagenette', 'clothing1m', 'webvision')
 SCHEDULES = {'one_cycle': (), 'constant': (), 'multistep': ('milestones', 'gamma'), 'cosine_restarts': ('T_0', 'eta_min')}
 CONFIGS = Path(fastai_elr.__file__).parent/'configs'
@@ -181,11 +183,14 @@ _RANGES = {  # setting: (test, what it must be), for values of the right kind
     'ealpha': (lambda v: 0 <= v < 1, "in [0, 1) (the weight averaging's momentum)"),
     'ema_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"), 'coef_step': (lambda v: v >= 0, ">= 0 (0: no ramp)"),
     'method': (lambda v: v in METHODS, f"one of {', '.join(METHODS)}"), 'opt': (lambda v: v in ('sgd', 'adam'), "sgd or adam"),
-    'noise': (lambda v: v in ('exact', 'paper'), "exact (r of the labels changed) or paper (the original code's definitions)"),
+    'noise': (lambda v: v in NOISES, "exact (r of the labels changed), paper (the original code's definitions) or idn (instance-dependent)"),
+    'lr_u': (lambda v: v > 0, "> 0 (SOP's learning rate of u)"), 'lr_v': (lambda v: v > 0, "> 0 (SOP's learning rate of v)"),
+    'ratio_balance': (lambda v: v >= 0, ">= 0 (the weight of SOP+'s class balance; 0 turns it off)"),
     'pipeline': (lambda v: v in ('plain', 'paper'), "plain or paper (the original's CIFAR pipeline)"),
     'buffer_dtype': (lambda v: v in ('float32', 'bfloat16', 'float16'), "float32, bfloat16 or float16 (how the targets are stored)")}
 _FLAGS = {'percent': '--percent', 'lam': '--lambda', 'n_train': '--n-train', 'lr': '--lr', 'bs': '--bs', 'beta': '--beta',
-          'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs'}
+          'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs', 'lr_u': '--lr_u', 'lr_v': '--lr_v',
+          'ratio_balance': '--ratio_balance'}
 
 def _schedule_problem(s) -> str:
     "What is wrong with the schedule `s`, or ''"
@@ -220,6 +225,10 @@ def check(cfg:dict) -> dict:
         raise BadInput(f"-d {cfg['device']}: use cpu, cuda, a GPU index or indices like 0,1")
     if cfg['pipeline'] == 'paper' and cfg['data'] not in CIFAR:
         raise BadInput(f"pipeline paper is the original's CIFAR pipeline: for cifar10 or cifar100, not {cfg['data']}")
+    if cfg['noise'] == 'idn' and cfg['asym']:
+        raise BadInput("--noise idn picks each item's new class from its image: it has no asymmetric kind; leave out --asym")
+    if cfg['method'] == 'sop' and ',' in str(cfg['device'] or ''):
+        raise BadInput(f"-d {cfg['device']}: SOP trains in one process (its per-item u and v would part between processes); name one device")
     if cfg['noise'] == 'paper' and cfg['asym'] and cfg['data'] not in CIFAR:
         raise BadInput(f"the original code defines asymmetric noise for cifar10 and cifar100 only, not {cfg['data']}: "
                        "use --noise exact (each class to the next) or symmetric noise")
@@ -251,7 +260,8 @@ def resolve_arch(name, data=None):
 # %% ../nbs/08a_config.ipynb #1fe29ed9
 def run_name(cfg:dict) -> str:
     "The default name of a run: data, method and noise"
-    return f"{Path(str(cfg['data'])).stem}_{cfg['method']}_{'asym' if cfg['asym'] else 'sym'}{round(cfg['percent']*100)}"
+    kind = 'idn' if cfg['noise'] == 'idn' else 'asym' if cfg['asym'] else 'sym'
+    return f"{Path(str(cfg['data'])).stem}_{cfg['method']}_{kind}{round(cfg['percent']*100)}"
 
 def differences(cfg:dict) -> list:
     "What a run of `cfg`, read from an original config file, does differently from the original code, on purpose"
@@ -288,8 +298,9 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
 # %% ../nbs/08a_config.ipynb #1816b7d2
 def method_settings(cfg:dict) -> dict:
     "`cfg` without the settings its method does not use: what `config.json` and `--dry-run` show"
-    drop = set() if cfg['method'] == 'elr_plus' else set(PLUS_KEYS)
-    if cfg['method'] == 'ce': drop |= {'lam', 'beta', 'buffer_dtype'}
+    m = cfg['method']
+    drop = (set() if m == 'elr_plus' else set(PLUS_KEYS)) | (set() if m == 'sop' else set(SOP_KEYS))
+    if m in ('ce', 'sop'): drop |= {'lam', 'beta', 'buffer_dtype'}
     return {k: v for k, v in cfg.items() if k not in drop}
 
 # %% ../nbs/08a_config.ipynb #6ecf4ac0

@@ -257,13 +257,16 @@ def paper_cifar100_asym_noise(labels, rate:float, n_classes:int=100, seed:int=0)
     return random_transition_noise(labels, T, seed)
 
 # %% ../nbs/06_noise.ipynb #94203a11
-NOISE_FAMILIES = ('exact', 'paper')
+NOISE_FAMILIES = ('exact', 'paper', 'idn')
 _ASYM = {'exact': {'cifar10': cifar10_asym_noise, 'cifar100': cifar100_asym_noise},
          'paper': {'cifar10': paper_cifar10_asym_noise, 'cifar100': paper_cifar100_asym_noise}}
 
 def noise_function(family:str='exact', data:str=None, asym:bool=False):
-    "The noise function of `family` ('exact' or 'paper') for dataset `data`: symmetric, or its asymmetric kind"
-    if family not in NOISE_FAMILIES: raise ValueError(f"Unknown noise family {family!r}: choose 'exact' or 'paper'")
+    "The noise function of `family` ('exact', 'paper' or 'idn') for dataset `data`: symmetric, or its asymmetric kind"
+    if family not in NOISE_FAMILIES: raise ValueError(f"Unknown noise family {family!r}: choose 'exact', 'paper' or 'idn'")
+    if family == 'idn':
+        if asym: raise ValueError("Instance-dependent noise picks each item's new class from its image: it has no asymmetric kind")
+        return instance_noise
     if not asym: return symmetric_noise if family == 'exact' else paper_symmetric_noise
     if data in _ASYM[family]: return _ASYM[family][data]
     if family == 'paper': raise ValueError(f"The original defines asymmetric noise for cifar10 and cifar100 only, not {data}: "

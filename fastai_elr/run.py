@@ -26,6 +26,7 @@ from .config import BadInput, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_
 from .checkpoint import atomic_write, atomic_write_text
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
+from .sop import SOPCallback
 from .interpret import MislabelInterpretation, MemorizationCallback, plot_memorization
 from .noise import noise_function
 from .models import paper_arch, paper_model
@@ -34,8 +35,8 @@ from .distributed import process_device   # also makes fastai's distrib_ctx work
 
 # %% auto #0
 __all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
-           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'alone',
-           'one_line', 'train', 'write_results', 'results_table']
+           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'part_ways',
+           'alone', 'one_line', 'train', 'write_results', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -114,8 +115,9 @@ def lr_schedule(cfg):
     return ParamScheduler({'lr': lambda pos: f(int(pos * n + 1e-6))})
 
 def method_callbacks(cfg, make=None) -> list:
-    "The callbacks of the method: `ELRCallback`, `ELRPlusCallback` (its second network from `make`), or none for cross entropy"
+    "The callbacks of the method: `ELRCallback`, `ELRPlusCallback` (its second network from `make`), `SOPCallback`, or none for cross entropy"
     if cfg['method'] == 'elr': return [ELRCallback(cfg['lam'], cfg['beta'], dtype=cfg['buffer_dtype'])]
+    if cfg['method'] == 'sop': return [SOPCallback(cfg['lr_u'], cfg['lr_v'], ratio_balance=cfg['ratio_balance'])]
     if cfg['method'] == 'ce': return []
     return [ELRPlusCallback(lam=cfg['lam'], beta=cfg['beta'], model2=make, dtype=cfg['buffer_dtype'], **{k: cfg[k] for k in PLUS_KEYS})]
 
@@ -194,6 +196,13 @@ def detection(learn, noise):
     ev = interp.evaluate(noise.clean) if noise is not None else {}
     return df, {k: ev[k] for k in ('n_mislabeled', 'n_flagged', 'precision', 'recall', 'f1', 'auroc') if k in ev}, interp
 
+def part_ways():
+    "Close the process group together once training ends: no process exits while another still talks to it"
+    import torch.distributed as dist
+    if not dist.is_initialized(): return
+    dist.barrier()                 # every process is done with its last collective
+    dist.destroy_process_group()   # the first then writes the results on its own
+
 @contextmanager
 def alone():
     "Act as the only process: the first process ranks and writes the results after a data-parallel training, without the others"
@@ -213,6 +222,8 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     out, ck = Path(out), None if resume is None else checkpoint_file(resume)
     procs, main = num_distrib() or 1, not rank_distrib()   # under `torchrun`/`accelerate launch`: several processes, one writes
     if not main: log = noop
+    if procs > 1 and cfg['method'] == 'sop':
+        raise BadInput("SOP trains in one process: its per-item u and v would part between processes. Run it without -d 0,1 or torchrun")
     if main: check_out(out, overwrite, resuming=None if ck is None else ck.parent)
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
@@ -242,6 +253,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
         with (learn.distrib_ctx() if procs > 1 else nullcontext()):
             if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
             else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=ckpt.last_epoch + 1)
+        if procs > 1: part_ways()
         learn.history = ckpt.history
         if main:
             with alone(): write_results(learn, cfg, out, ckpt.wall, log)
