@@ -36,12 +36,13 @@ if __name__ == '__main__':
     p.add_argument('--run', help="an existing Fashion-MNIST run folder of elr_train (default: train one)")
     p.add_argument('--n-train', type=int, default=10000, help="training items (None: all 60,000)")
     p.add_argument('--epochs', type=int, default=10)
+    p.add_argument('--arch', help="elr_train's --arch (default: its default for Fashion-MNIST)")
     p.add_argument('--ks', type=int, nargs='+', default=[500, 1000, 2000])
     p.add_argument('--out', default='runs/review_loop')
     a = p.parse_args()
     torch.set_num_threads(1)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    same = ['--epochs', a.epochs, '--seed', 0, '--method', 'elr']   # the settings every run shares
+    same = ['--epochs', a.epochs, '--seed', 0, '--method', 'elr', *(['--arch', a.arch] if a.arch else [])]   # the settings every run shares
     run = Path(a.run) if a.run else out/'noisy'
     noisy = train(run, '--data', 'fashion_mnist', '--percent', 0.4, *(['--n-train', a.n_train] if a.n_train else []), *same)
     cfg = json.loads((run/'config.json').read_text())

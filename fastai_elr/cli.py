@@ -10,7 +10,7 @@ from .config import (METHODS, NOISES, DATASETS, BadInput, shipped_configs, resol
                                method_settings)
 
 # %% auto #0
-__all__ = ['parser', 'one_line', 'settings', 'several_devices', 'main']
+__all__ = ['parser', 'one_line', 'settings', 'several_devices', 'quiet_dependencies', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 def _bool(s):
@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     a('--ratio_balance', type=float, help="SOP+: weight of the class-balance term (the paper: 0.1; default 0, off)")
     a('--name', help="name of the run (default: data, method and noise)")
     a('--method', choices=METHODS, help="ce: cross entropy; elr; elr_plus: two networks, mixup, weight averaging; sop: per-item noise parameters")
-    a('--arch', help="'cnn' (small, built in), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
+    a('--arch', help="'cnn' (small, built in), 'cnn_fast' (the same from half the resolution), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
     a('--epochs', type=int, help="number of epochs")
     a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels")
     a('--noise', choices=NOISES, help="exact: r of the labels changed to another class (default); paper: the original code's "
@@ -87,11 +87,15 @@ def several_devices(cfg, argv) -> int:
                        f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
     return launch(len(gpus), args, gpus=gpus).returncode
 
+def quiet_dependencies():
+    "Ignore the warnings a dependency prints on import that a user cannot act on (torch's about fastai's `torch.jit.script`)"
+    warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)
+
 def main(argv=None) -> int:
     "The `elr_train` console script"
     args = parser().parse_args(argv)
     say = lambda kind, m: print(f"elr_train: {kind}: {one_line(m)}", file=sys.stderr)
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)  # from fastai's import: nothing to act on
+    quiet_dependencies()
     try:
         notes = []
         cfg, out, ck = settings(args, warn=notes.append)

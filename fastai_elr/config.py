@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_config.ipynb #19b24a54
 from __future__ import annotations
-import json, math, warnings
+import csv, json, math, re, warnings
 import fastai_elr
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
            'RUN_IDENTITY', 'CIFAR', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'is_original', 'from_original',
            'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch', 'run_name',
-           'differences', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
+           'differences', 'data_defaults', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
@@ -39,7 +39,8 @@ RUN_IDENTITY = ('method', 'data', 'data_path', 'n_train', 'n_valid', 'size', 'pe
 CIFAR = ('cifar10', 'cifar100')
 # defaults that depend on the dataset, between the general defaults and a config file; your own data (a folder or
 # a CSV) is taken as it is: no noise is added unless asked
-DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper'), 'folder': dict(percent=0.)}
+DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper'), 'folder': dict(percent=0.),
+                 'fashion_mnist': dict(arch='cnn_fast', epochs=15, bs=128, lr=1e-2)}   # minutes on CPUs: benchmarks/fashion_default.py
 
 class BadInput(ValueError):
     "A setting or input the run cannot use: reported on one line, exit code 2"
@@ -246,15 +247,15 @@ def check_data(cfg:dict):
         raise BadInput(f"{d} cannot be downloaded: pass --data FOLDER (one folder per class) or --data labels.csv of your copy")
 
 def resolve_arch(name, data=None):
-    "The architecture called `name` for `data`: 'cnn' or 'mlp', a network of the original configs, a fastai architecture, or a timm name"
-    if name in ('cnn', 'mlp'): return name
+    "The architecture called `name` for `data`: 'cnn', 'cnn_fast' or 'mlp', a network of the original configs, a fastai architecture, or a timm name"
+    if name in ('cnn', 'cnn_fast', 'mlp'): return name
     import fastai.vision.models, timm   # only for names other than the built-in ones
     from fastai_elr.models import paper_arch
     if (a := paper_arch(name, data)) is not None: return a
     fa = getattr(fastai.vision.models, name, None)
     if callable(fa) and name[0].islower(): return fa
     if timm.is_model(name): return name
-    raise BadInput(f"unknown architecture {name!r}: use 'cnn', 'mlp', a network of the original configs (resnet34 on CIFAR, "
+    raise BadInput(f"unknown architecture {name!r}: use 'cnn', 'cnn_fast', 'mlp', a network of the original configs (resnet34 on CIFAR, "
                    "PreActResNet18, resnet50 on clothing1m, InceptionResNetV2), a fastai architecture (xresnet34 ...) or a timm model name")
 
 # %% ../nbs/08a_config.ipynb #1fe29ed9
@@ -273,6 +274,17 @@ def differences(cfg:dict) -> list:
         res.append("kept on purpose: both networks train on the same noisy labels (the original gives each its own noisy copy)")
     return res
 
+def data_defaults(data) -> dict:
+    "The defaults of `data`: a dataset's own; none of the noise for your data (a folder, a CSV), whose CSV of a dataset's items (an `elr_review` export) keeps that dataset's model settings"
+    if data in DATASETS: return DATA_DEFAULTS.get(data, {})
+    if not isinstance(data, str): return {}
+    p, ds = Path(data), None
+    if p.suffix == '.csv' and p.is_file():
+        with open(p, newline='') as f: rows = csv.reader(f); next(rows, None); first = next(rows, None)
+        m = re.match(r'^(\w+):\d+$', first[0]) if first else None
+        if m and m.group(1) in DATASETS: ds = m.group(1)
+    return {k: v for k, v in DATA_DEFAULTS.get(ds, {}).items() if k != 'pipeline'} | DATA_DEFAULTS['folder']
+
 def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     "Checked settings from the defaults, `run_config` (a resumed run's `config.json`) or the `config` file, and the `flags` given"
     warn = warn or (lambda m: warnings.warn(m))
@@ -282,8 +294,7 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
     if run_config is None and 'data' in flags and 'data_path' not in flags: given['data_path'] = None   # a dataset named here replaces the config's folder
     data = given.get('data', base.get('data', DEFAULTS['data']))
-    kind = data if data in DATASETS else 'folder' if isinstance(data, str) else None
-    cfg = dict(DEFAULTS, **DATA_DEFAULTS.get(kind, {}), **base)
+    cfg = dict(DEFAULTS, **data_defaults(data), **base)
     if run_config is not None:
         changed = [k for k in RUN_IDENTITY if k in given and given[k] != cfg[k]]
         if changed: raise BadInput(f"-r continues a run as it was started, but {', '.join(f'{k} {given[k]!r} (the run has {cfg[k]!r})' for k in changed)} "

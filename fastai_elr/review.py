@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
+from .cli import quiet_dependencies
+quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
 from .checkpoint import atomic_write_text
 
