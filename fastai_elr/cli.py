@@ -49,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels")
     a('--noise', choices=NOISES, help="exact: r of the labels changed to another class (default); paper: the original code's "
       "definitions; idn: instance-dependent (each item's flip rate and new class depend on its image)")
+    a('--buffer-dtype', choices=('float32', 'bfloat16', 'float16'), dest='buffer_dtype',
+      help="how the targets are stored (float32 default; half types halve the memory, see the README)")
     a('--pipeline', choices=('plain', 'paper'), help="CIFAR only: paper (default there) is the original's augmentation, normalisation and held-out split")
     a('--pretrained', nargs='?', const=True, type=_bool, help="start from pretrained weights (from the internet, or --weights)")
     a('--weights', help="a local file of pretrained weights for the architecture")

@@ -323,6 +323,7 @@ def holds_run(folder) -> bool:
 
 def checkpoint_file(resume) -> Path:
     "The checkpoint `-r resume` names (a run folder or its `last.pth`), checked to exist with the run's settings"
+    if not Path(resume).exists(): raise BadInput(f"-r {resume}: no such run folder or checkpoint")
     f = Path(resume)/'last.pth' if Path(resume).is_dir() else Path(resume)
     if not (f.parent/'config.json').is_file(): raise BadInput(f"-r {resume}: no run there (no config.json in {f.parent})")
     if not f.is_file(): raise BadInput(f"-r {resume}: no checkpoint {f}: the run stopped before its first epoch ended; "
