@@ -294,7 +294,7 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
     if run_config is None and 'data' in flags and 'data_path' not in flags: given['data_path'] = None   # a dataset named here replaces the config's folder
     data = given.get('data', base.get('data', DEFAULTS['data']))
-    cfg = dict(DEFAULTS, **data_defaults(data), **base)
+    cfg = {**DEFAULTS, **data_defaults(data), **base}   # later layers override earlier ones
     if run_config is not None:
         changed = [k for k in RUN_IDENTITY if k in given and given[k] != cfg[k]]
         if changed: raise BadInput(f"-r continues a run as it was started, but {', '.join(f'{k} {given[k]!r} (the run has {cfg[k]!r})' for k in changed)} "
