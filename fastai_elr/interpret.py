@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_interpret.ipynb #beac56d4
 from __future__ import annotations
-import math, warnings
+import math, os, warnings
+from contextlib import contextmanager
 import numpy as np, pandas as pd, torch
 import sklearn.metrics as skm
 from pathlib import Path
@@ -21,7 +22,7 @@ from .loss import target_disbelief
 
 # %% auto #0
 __all__ = ['OUTCOMES', 'margin_score', 'self_confidence_score', 'mislabel_scores', 'clean_train_dl', 'item_targets_callback',
-           'MislabelInterpretation', 'MemorizationCallback', 'plot_memorization']
+           'one_process', 'MislabelInterpretation', 'MemorizationCallback', 'plot_memorization']
 
 # %% ../nbs/05_interpret.ipynb #2a30ef08
 def margin_score(probs, labels):
@@ -64,6 +65,17 @@ def _readable(item):
     s = str(item)
     return s if len(s) <= 80 else s[:77] + '...'
 
+# %% ../nbs/05_interpret.ipynb #1147ee12
+@contextmanager
+def one_process():
+    "Act as the only process: a pass over the data here gathers nothing from the others, which may have finished"
+    old = os.environ.get('WORLD_SIZE')
+    os.environ['WORLD_SIZE'] = '1'   # what fastai's `num_distrib` reads
+    try: yield
+    finally:
+        if old is None: os.environ.pop('WORLD_SIZE', None)
+        else: os.environ['WORLD_SIZE'] = old
+
 # %% ../nbs/05_interpret.ipynb #c2ec479a
 class MislabelInterpretation(ClassificationInterpretation):
     "Rank the training items by how likely their given label is wrong, with a suggested label for each"
@@ -91,7 +103,7 @@ class MislabelInterpretation(ClassificationInterpretation):
             raise ValueError("MislabelInterpretation needs a training set of fastai `Datasets` with labels: "
                              "there is no label to judge here.")
         if dl is None: dl = clean_train_dl(learn.dls)
-        probs, given, losses = learn.get_preds(dl=dl, with_loss=True, act=act)
+        with one_process(): probs, given, losses = learn.get_preds(dl=dl, with_loss=True, act=act)
         if given is not None and given.ndim == 2 and given.shape[1] == 1: given = given[:, 0]   # tabular: (items, 1)
         if probs.ndim != 2 or given is None or given.ndim != 1 or given.is_floating_point():
             raise ValueError("MislabelInterpretation works on single-label classification: (items, classes) "

@@ -15,7 +15,7 @@ from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
 from fastai.torch_core import set_seed, num_distrib, rank_distrib
 import os
-from contextlib import nullcontext, contextmanager
+from contextlib import nullcontext
 from fastcore.basics import noop
 from fastai.metrics import accuracy
 from fastai.optimizer import SGD, Adam
@@ -27,7 +27,7 @@ from .checkpoint import atomic_write, atomic_write_text
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
 from .sop import SOPCallback
-from .interpret import MislabelInterpretation, MemorizationCallback, plot_memorization
+from .interpret import MislabelInterpretation, MemorizationCallback, plot_memorization, one_process
 from .noise import noise_function
 from .models import paper_arch, paper_model
 from . import data as D
@@ -36,7 +36,7 @@ from .distributed import process_device   # also makes fastai's distrib_ctx work
 # %% auto #0
 __all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
            'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'part_ways',
-           'alone', 'one_line', 'train', 'write_results', 'results_table']
+           'one_line', 'train', 'write_results', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -206,16 +206,6 @@ def part_ways():
     dist.barrier()                 # every process is done with its last collective
     dist.destroy_process_group()   # the first then writes the results on its own
 
-@contextmanager
-def alone():
-    "Act as the only process: the first process ranks and writes the results after a data-parallel training, without the others"
-    old = os.environ.get('WORLD_SIZE')
-    os.environ['WORLD_SIZE'] = '1'   # what fastai's `num_distrib` reads: no gathering across processes that have finished
-    try: yield
-    finally:
-        if old is None: os.environ.pop('WORLD_SIZE')
-        else: os.environ['WORLD_SIZE'] = old
-
 def one_line(e) -> str:
     "The message of `e` on one line (fastai puts a callback's error on a second)"
     return ' '.join(str(e).split())
@@ -259,7 +249,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
         if procs > 1: part_ways()
         learn.history = ckpt.history
         if main:
-            with alone(): write_results(learn, cfg, out, ckpt.wall, log)
+            with one_process(): write_results(learn, cfg, out, ckpt.wall, log)   # the first process, without the others
     except BaseException as e:
         if main: atomic_write_text(out/'FAILED', f"{type(e).__name__}: {one_line(e) or 'interrupted'}\n")
         raise
