@@ -296,4 +296,4 @@ def results_table(m) -> str:
                    ("detection AUROC", f"{d['auroc']:.4f}")]
     head = f"{m['name']}: {m['method']} on {m['data']}" + (f", {n['n_wrong']} of {n['n']} training labels wrong ({n['rate']:.1%})" if n else '')
     w = max(len(r[0]) for r in rows)
-    return '\n'.join([head, *(f"  {a:<{w}}  {b}" for a, b in rows), f"  {'training time':<{w}}  {m['wall_s']:.0f} s"])
+    return '\n'.join([head, *(f"  {a:<{w}}  {b}" for a, b in rows), f"  {'training time':<{w}}  {m['wall_s']:.{1 if m['wall_s'] < 10 else 0}f} s"])
