@@ -10,13 +10,13 @@ from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from .indices import sample_index
-from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype
+from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype, check_state_keys
 from .distributed import row_exchange
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
-__all__ = ['single_label', 'refuse_mixup', 'refuse_other_methods', 'check_trainable', 'train_shape', 'check_fit', 'NonFiniteRows',
-           'ELRCallback']
+__all__ = ['single_label', 'refuse_mixup', 'refuse_other_methods', 'check_trainable', 'train_shape', 'check_fit',
+           'other_data_error', 'NonFiniteRows', 'ELRCallback']
 
 # %% ../nbs/03_callback.ipynb #de8d2cf3
 def single_label(pred, y, who:str):
@@ -55,9 +55,14 @@ def train_shape(learn) -> tuple:
     c = getattr(learn, 'n_out', None) or getattr(learn.dls, 'c', None)   # `vision_learner` keeps `n_out`
     return n, (c if isinstance(c, int) else None)
 
-def check_fit(learn, cb):
-    "Every check a per-item callback makes at `before_fit`, before it changes anything"
-    refuse_mixup(learn, type(cb).__name__); refuse_other_methods(learn, cb)
+def check_fit(learn, cb, why_no_mixup:str=None):
+    "Every check a per-item callback makes at `before_fit`, before it changes anything (`why_no_mixup`: see `refuse_mixup`)"
+    refuse_mixup(learn, type(cb).__name__, why_no_mixup); refuse_other_methods(learn, cb)
+
+def other_data_error(what:str, made, now, name:str) -> ValueError:
+    "The error for per-item state `what`, made for (items, classes) `made`, met by a training set of (items, classes) `now`"
+    return ValueError(f"The {what} were made for {made[0]} items and {made[1]} classes, but the training set now has {now[0]} "
+        f"items and {now[1]} classes. Call `learn.{name}.reset()` to start afresh, or train on the data they were made for.")
 
 # %% ../nbs/03_callback.ipynb #edb2a52a
 class NonFiniteRows:
@@ -112,10 +117,7 @@ class ELRCallback(Callback):
         n, c = len(self.dls.train_ds), self.pred.shape[1]
         if self.criterion is None:
             with torch.device(self.pred.device): self.criterion = ELRLoss(n, c, self.lam, self.beta, self.dtype)  # made in place: no copy
-        elif (self.criterion.num_examp, self.criterion.num_classes) != (n, c):
-            raise ValueError(f"The ELR targets were made for {self.criterion.num_examp} items and {self.criterion.num_classes} "
-                f"classes, but the training set now has {n} items and {c} classes. Call `learn.elr.reset()` to start "
-                "new targets, or train on the data they were made for.")
+        elif (made := (self.criterion.num_examp, self.criterion.num_classes)) != (n, c): raise other_data_error('ELR targets', made, (n, c), 'elr')
         self.criterion.to(self.pred.device, buffer_dtype(self.dtype))   # floating buffers only: the labels stay int64
         self.criterion.lam, self.criterion.beta = self.lam, self.beta
         self._ready = True
@@ -146,8 +148,7 @@ class ELRCallback(Callback):
 
     def check_item_state(self, state):
         "Fail clearly unless `state` holds targets and labels for this learner's training set"
-        if not isinstance(state, dict) or set(state) != {'target', 'labels'}:
-            raise ValueError(f"the ELR state must hold 'target' and 'labels', found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+        check_state_keys(state, ('target', 'labels'), 'ELR')
         check_targets(state['target'], state['labels'], *train_shape(self.learn))
 
     def load_item_state(self, state):

@@ -6,11 +6,11 @@
 from __future__ import annotations
 import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
-from .config import (METHODS, NOISES, DATASETS, BadInput, shipped_configs, resolve, check_data, check_out, checkpoint_file,
+from .config import (METHODS, NOISES, DATASETS, BadInput, one_line, shipped_configs, resolve, check_data, check_out, checkpoint_file,
                                method_settings)
 
 # %% auto #0
-__all__ = ['parser', 'one_line', 'settings', 'several_devices', 'quiet_dependencies', 'main']
+__all__ = ['parser', 'settings', 'several_devices', 'quiet_dependencies', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 def _bool(s):
@@ -63,10 +63,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/08_cli.ipynb #4f64a305
-def one_line(e) -> str:
-    "The message of `e` on one line (fastai puts a callback's error on a second)"
-    return ' '.join(str(e).split())
-
 def settings(args, warn=None) -> tuple:
     "The checked settings of the parsed `args`, the run folder, and the checkpoint to resume (or `None`)"
     ck = checkpoint_file(args.resume) if args.resume else None

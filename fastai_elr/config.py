@@ -10,9 +10,10 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
-           'RUN_IDENTITY', 'CIFAR', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'is_original', 'from_original',
-           'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch', 'run_name',
-           'differences', 'data_defaults', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
+           'RUN_IDENTITY', 'CIFAR', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'one_line', 'is_original',
+           'from_original', 'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch',
+           'run_name', 'differences', 'data_defaults', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file',
+           'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
@@ -44,6 +45,10 @@ DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='p
 
 class BadInput(ValueError):
     "A setting or input the run cannot use: reported on one line, exit code 2"
+
+def one_line(e) -> str:
+    "The message of `e` on one line (fastai puts a callback's error on a second)"
+    return ' '.join(str(e).split())
 
 # %% ../nbs/08a_config.ipynb #95f60b8f
 _IGNORED = {'n_gpu': "use -d to pick devices", 'val_loss': "validation always uses cross entropy",

@@ -8,8 +8,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['PROB_MIN', 'PROB_MAX', 'BUFFER_DTYPES', 'clamped_probs', 'update_targets', 'elr_penalty', 'target_disbelief',
-           'seen_disbelief', 'flag_mislabeled', 'check_targets', 'check_hparams', 'buffer_dtype', 'buffer_bytes',
-           'free_memory', 'BufferMemoryError', 'check_buffer_fits', 'ELRLoss']
+           'seen_disbelief', 'flag_mislabeled', 'check_state_keys', 'check_item_fit', 'check_targets', 'check_hparams',
+           'buffer_dtype', 'buffer_bytes', 'free_memory', 'BufferMemoryError', 'check_buffer_fits', 'ELRLoss']
 
 # %% ../nbs/01_loss.ipynb #21f32c40
 PROB_MIN, PROB_MAX = 1e-4, 1 - 1e-4
@@ -46,21 +46,30 @@ def flag_mislabeled(targets, labels):
     return torch.nonzero((labels >= 0) & (targets.argmax(1) != labels)).flatten().cpu()
 
 # %% ../nbs/01_loss.ipynb #79bed082
+def check_state_keys(state, keys:tuple, what:str):
+    "Fail clearly unless `state` is a dict with exactly `keys`: the per-item state of `what`"
+    if not isinstance(state, dict) or set(state) != set(keys):
+        names = ', '.join(map(repr, keys[:-1])) + f' and {keys[-1]!r}'
+        raise ValueError(f"the {what} state must hold {names}, found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+
+def check_item_fit(what:str, n:int, c:int, labels, n_items:int=None, n_classes:int=None):
+    "Fail clearly unless per-item state `what` of `n` items and `c` classes, with its recorded `labels` (N, in [-1, C)), fits `n_items` items of `n_classes` classes"
+    if n_items is not None and n != n_items:
+        raise ValueError(f"{what} are for {n} items, but the training set has {n_items}: they were made on other data")
+    if n_classes is not None and c != n_classes:
+        raise ValueError(f"{what} are for {c} classes, but the model predicts {n_classes}: they were made for another task")
+    if not (isinstance(labels, torch.Tensor) and labels.dtype == torch.long and labels.shape == (n,)):
+        raise ValueError(f"the recorded labels must be a LongTensor of shape ({n},), got "
+                         f"{getattr(labels, 'dtype', type(labels).__name__)} {tuple(getattr(labels, 'shape', ()))}")
+    if n and (labels.min() < -1 or labels.max() >= c):
+        raise ValueError(f"the recorded labels must lie in [-1, {c}), found {int(labels.min())} to {int(labels.max())}")
+
 def check_targets(targets, labels, n_items:int=None, n_classes:int=None):
     "Fail clearly unless `targets` (..., N, C: finite, >= 0) and `labels` (N, in [-1, C)) fit `n_items` items of `n_classes` classes"
     if not (isinstance(targets, torch.Tensor) and targets.is_floating_point() and targets.ndim >= 2):
         raise ValueError(f"the targets must be a floating-point tensor of shape (items, classes), got {type(targets).__name__} "
                          f"{tuple(getattr(targets, 'shape', ()))}")
-    n, c = targets.shape[-2:]
-    if n_items is not None and n != n_items:
-        raise ValueError(f"the targets are for {n} items, but the training set has {n_items}: they were made on other data")
-    if n_classes is not None and c != n_classes:
-        raise ValueError(f"the targets are for {c} classes, but the model predicts {n_classes}: they were made for another task")
-    if not (isinstance(labels, torch.Tensor) and labels.dtype == torch.long and labels.shape == (n,)):
-        raise ValueError(f"the recorded labels must be a LongTensor of shape ({n},) like the targets, got "
-                         f"{getattr(labels, 'dtype', type(labels).__name__)} {tuple(getattr(labels, 'shape', ()))}")
-    if n and (labels.min() < -1 or labels.max() >= c):
-        raise ValueError(f"the recorded labels must lie in [-1, {c}), found {int(labels.min())} to {int(labels.max())}")
+    check_item_fit('the targets', *targets.shape[-2:], labels, n_items, n_classes)
     if not torch.isfinite(targets).all() or (targets < 0).any():
         raise ValueError("the targets hold negative or non-finite (NaN, infinite) values: the file is damaged")
 

@@ -4,8 +4,9 @@
 
 # %% ../nbs/04_plus.ipynb #e4bdd605
 from __future__ import annotations
-import math
+import math, warnings
 from copy import deepcopy
+from typing import Callable
 from contextlib import contextmanager
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import store_attr
@@ -14,9 +15,10 @@ from fastai.torch_core import get_model
 from timm.utils import ModelEmaV3
 from .indices import sample_index
 from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, seen_disbelief, flag_mislabeled
-from .loss import check_targets, buffer_dtype, check_buffer_fits
+from .loss import check_targets, buffer_dtype, check_buffer_fits, check_state_keys
 from .distributed import row_exchange
-from .callback import ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape
+from .callback import (ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape,
+                                 other_data_error)
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -42,9 +44,6 @@ def check_plus_hparams(malpha, ealpha, ema_step=0, coef_step=0):
         if not v >= 0: raise ValueError(f"{nm} must be >= 0 (a ramp length in optimizer steps; 0 means no ramp), got {v}")
 
 # %% ../nbs/04_plus.ipynb #9746740d
-import warnings
-from typing import Callable
-
 def shuffle_entries(model, only=None):
     "Shuffle the entries of each parameter tensor of `model` in place; with `only` (parameter ids), just those parameters"
     with torch.no_grad():
@@ -233,10 +232,7 @@ class ELRPlusCallback(Callback):
             check_buffer_fits(n, c, self.dtype, pred.device, k, type(self).__name__)
             self.bufs = torch.zeros(k, n, c, device=pred.device, dtype=buffer_dtype(self.dtype))
             self._labels = torch.full((n,), -1, dtype=torch.long, device=pred.device)
-        elif self.bufs.shape != (k, n, c):
-            raise ValueError(f"The ELR+ targets were made for {self.bufs.shape[1]} items and {self.bufs.shape[2]} classes, "
-                f"but the training set now has {n} items and {c} classes. Call `learn.elr_plus.reset()` to start new "
-                "targets, or train on the data they were made for.")
+        elif self.bufs.shape != (k, n, c): raise other_data_error('ELR+ targets', self.bufs.shape[1:], (n, c), 'elr_plus')
         self.bufs, self._labels = self.bufs.to(pred.device, buffer_dtype(self.dtype)), self._labels.to(pred.device)
         self._ready = True
 
@@ -313,8 +309,7 @@ class ELRPlusCallback(Callback):
 
     def check_item_state(self, state):
         "Fail clearly unless `state` holds one target buffer per network and labels for this learner's training set"
-        if not isinstance(state, dict) or set(state) != {'targets', 'labels'}:
-            raise ValueError(f"the ELR+ state must hold 'targets' and 'labels', found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+        check_state_keys(state, ('targets', 'labels'), 'ELR+')
         check_targets(state['targets'], state['labels'], *train_shape(self.learn))
         k = len(self.learn.model.nets) if isinstance(self.learn.model, ELRPlusModel) else 1 + self.second_net
         if state['targets'].ndim != 3 or len(state['targets']) != k:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
 from .cli import quiet_dependencies
+from .config import one_line
 quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
 from .checkpoint import atomic_write_text
@@ -556,7 +557,7 @@ def main(argv=None) -> int:
             return 0
         srv = ReviewServer(rv, args.host, args.port)
     except (OSError, ValueError) as e:
-        print(f"elr_review: error: {' '.join(str(e).split())}", file=sys.stderr); return 2
+        print(f"elr_review: error: {one_line(e)}", file=sys.stderr); return 2
     print(f"Reviewing {len(rv.candidates)} candidates of {args.run} at {srv.url}\n"
           f"Decisions are stored in {rv.db.path} as they are made. Ctrl+C stops; then `elr_review {args.run} --export`.", flush=True)
     if args.open:

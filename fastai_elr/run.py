@@ -22,7 +22,7 @@ from fastai.optimizer import SGD, Adam
 from fastai.layers import ConvLayer, Flatten
 from fastai.vision.learner import vision_learner, default_split
 from fastai.torch_core import trainable_params
-from .config import BadInput, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings
+from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings
 from .checkpoint import atomic_write, atomic_write_text
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
@@ -36,7 +36,7 @@ from .distributed import process_device   # also makes fastai's distrib_ctx work
 # %% auto #0
 __all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
            'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'part_ways',
-           'one_line', 'train', 'write_results', 'results_table']
+           'train', 'write_results', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -51,7 +51,7 @@ def download(name, url) -> Path:
     import fastai.data.external as fe
     try: return fe.untar_data(url)
     except Exception as e:
-        raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {' '.join(str(e).split())[:100]}): "
+        raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
                        "set data_path (a config's data_dir) to the folder of your copy") from None
 
 def make_dls(cfg):
@@ -205,10 +205,6 @@ def part_ways():
     if not dist.is_initialized(): return
     dist.barrier()                 # every process is done with its last collective
     dist.destroy_process_group()   # the first then writes the results on its own
-
-def one_line(e) -> str:
-    "The message of `e` on one line (fastai puts a callback's error on a second)"
-    return ' '.join(str(e).split())
 
 def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, cbs=None) -> Learner:
     "Run the settings `cfg`, writing results under `out`; `resume` is the checkpoint (or run folder) of an earlier run of them"

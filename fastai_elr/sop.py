@@ -11,7 +11,8 @@ from fasttransform import Pipeline, Transform
 from fastai.callback.core import Callback
 from fastai.torch_core import num_distrib
 from .indices import sample_index
-from .callback import single_label, refuse_mixup, check_fit, check_trainable, train_shape, NonFiniteRows
+from .loss import check_state_keys, check_item_fit
+from .callback import single_label, check_fit, check_trainable, train_shape, NonFiniteRows, other_data_error
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -65,22 +66,13 @@ def check_sop_hparams(lr_u, lr_v, ratio_balance=0., ratio_consistency=0., view2=
 
 def check_sop_state(state, n_items:int=None, n_classes:int=None):
     "Fail clearly unless `state` holds SOP's `u` (N, 1), `v` (N, C) and `labels` (N,) for `n_items` items of `n_classes` classes"
-    if not isinstance(state, dict) or set(state) != {'u', 'v', 'labels'}:
-        raise ValueError(f"the SOP state must hold 'u', 'v' and 'labels', found {sorted(state) if isinstance(state, dict) else type(state).__name__}")
+    check_state_keys(state, ('u', 'v', 'labels'), 'SOP')
     u, v, labels = state['u'], state['v'], state['labels']
     shape = lambda t: tuple(getattr(t, 'shape', ()))
     if not (all(isinstance(t, torch.Tensor) and t.is_floating_point() and t.ndim == 2 for t in (u, v))
             and u.shape[1] == 1 and len(u) == len(v)):
         raise ValueError(f"SOP's u and v must be floating-point tensors of shapes (items, 1) and (items, classes), got {shape(u)} and {shape(v)}")
-    n, c = v.shape
-    if n_items is not None and n != n_items:
-        raise ValueError(f"the SOP parameters are for {n} items, but the training set has {n_items}: they were made on other data")
-    if n_classes is not None and c != n_classes:
-        raise ValueError(f"the SOP parameters are for {c} classes, but the model predicts {n_classes}: they were made for another task")
-    if not (isinstance(labels, torch.Tensor) and labels.dtype == torch.long and labels.shape == (n,)):
-        raise ValueError(f"the recorded labels must be a LongTensor of shape ({n},), got {getattr(labels, 'dtype', type(labels).__name__)} {shape(labels)}")
-    if n and (labels.min() < -1 or labels.max() >= c):
-        raise ValueError(f"the recorded labels must lie in [-1, {c}), found {int(labels.min())} to {int(labels.max())}")
+    check_item_fit('the SOP parameters', *v.shape, labels, n_items, n_classes)
     if not (torch.isfinite(u).all() and torch.isfinite(v).all()): raise ValueError("SOP's u or v hold NaN or infinite values: the file is damaged")
 
 def _as_view(view2):
@@ -130,10 +122,9 @@ class SOPCallback(Callback):
         if not self._active: return
         if num_distrib() > 1: raise ValueError("SOPCallback trains in one process: under several processes each would step its "
             "own copy of u and v on its own share of the items, and the copies would part. Train on one device.")
-        refuse_mixup(self.learn, type(self).__name__, "it averages the losses of two labels on mixed inputs, while SOP's "
+        check_fit(self.learn, self, "it averages the losses of two labels on mixed inputs, while SOP's "
             "parameters belong to one item and its loss to one label. Remove it; SOP+'s own augmentation is a second view "
             "of each item (`ratio_consistency=0.9, view2=aug_transforms()`).")
-        check_fit(self.learn, self)
         sample_index(self.learn)
         self._view = _as_view(self.view2)
 
@@ -143,10 +134,7 @@ class SOPCallback(Callback):
         if self.u is None:   # i.i.d. N(0, 1e-8^2): the tiny start that keeps them sparse
             self.u, self.v = torch.empty(n, 1, device=dev).normal_(0, 1e-8), torch.empty(n, c, device=dev).normal_(0, 1e-8)
             self._labels = torch.full((n,), -1, dtype=torch.long, device=dev)
-        elif self.v.shape != (n, c):
-            raise ValueError(f"The SOP parameters were made for {self.v.shape[0]} items and {self.v.shape[1]} classes, but the "
-                f"training set now has {n} items and {c} classes. Call `learn.sop.reset()` to start new ones, or train on "
-                "the data they were made for.")
+        elif self.v.shape != (n, c): raise other_data_error('SOP parameters', self.v.shape, (n, c), 'sop')
         self.u, self.v, self._labels = self.u.to(dev), self.v.to(dev), self._labels.to(dev)
         self._ready = True
 
