@@ -10,7 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
-           'RUN_IDENTITY', 'CIFAR', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'one_line', 'is_original',
+           'RUN_IDENTITY', 'CIFAR', 'ITEM_REF', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'one_line', 'is_original',
            'from_original', 'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch',
            'run_name', 'differences', 'data_defaults', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file',
            'check_out']
@@ -40,6 +40,8 @@ RUN_IDENTITY = ('method', 'data', 'data_path', 'n_train', 'n_valid', 'size', 'pe
 CIFAR = ('cifar10', 'cifar100')
 # defaults that depend on the dataset, between the general defaults and a config file; your own data (a folder or
 # a CSV) is taken as it is: no noise is added unless asked
+# an item of a built-in array dataset, as `mislabeled.csv` and `elr_review` exports name it: 'fashion_mnist:123'
+ITEM_REF = re.compile(r'^(digits|fashion_mnist|cifar10|cifar100):(\d+)$')
 DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper'), 'folder': dict(percent=0.),
                  'fashion_mnist': dict(arch='cnn_fast', epochs=15, bs=128, lr=1e-2)}   # minutes on CPUs: benchmarks/fashion_default.py
 
@@ -286,8 +288,8 @@ def data_defaults(data) -> dict:
     p, ds = Path(data), None
     if p.suffix == '.csv' and p.is_file():
         with open(p, newline='') as f: rows = csv.reader(f); next(rows, None); first = next(rows, None)
-        m = re.match(r'^(\w+):\d+$', first[0]) if first else None
-        if m and m.group(1) in DATASETS: ds = m.group(1)
+        m = ITEM_REF.match(first[0]) if first else None
+        if m: ds = m.group(1)
     return {k: v for k, v in DATA_DEFAULTS.get(ds, {}).items() if k != 'pipeline'} | DATA_DEFAULTS['folder']
 
 def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:

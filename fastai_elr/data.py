@@ -9,6 +9,7 @@ import numpy as np
 from fastai.vision.all import *
 from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR100_CLASSES
 from .noise import make_noise
+from .config import ITEM_REF as _REF
 
 # %% auto #0
 __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
@@ -285,7 +286,6 @@ def cifar_dls(rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, n_classes:in
 
 # %% ../nbs/07_data.ipynb #b0778cfa
 ARRAY_DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100')
-_REF = re.compile(r'^(digits|fashion_mnist|cifar10|cifar100):(\d+)$')
 
 def parse_refs(refs) -> tuple:
     "The dataset and the positions (array) named by item ids like `'fashion_mnist:123'`, all of one dataset"
