@@ -16,7 +16,7 @@ from .config import one_line
 quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
 from .checkpoint import atomic_write_text
-from .review_cli import LOOPBACK, bind, host_names, exposure_warning, main
+from .review_cli import bind, host_names, exposure_warning, main   # main: what older installs of `elr_review` call
 
 # %% auto #0
 __all__ = ['DECISIONS', 'UNREVIEWED', 'PER_PAGE', 'STATIC', 'SECURITY_HEADERS', 'CHROMIUM_ARGS', 'ReviewDB', 'read_decisions',
