@@ -14,6 +14,7 @@ __all__ = ['LOOPBACK', 'ALL_ADDRESSES', 'DEFAULT_PORT', 'own_names', 'host_names
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 ALL_ADDRESSES = ('0.0.0.0', '::', '')
 DEFAULT_PORT = 8765
+_PORTS = "choose one from 1024 to 65535, or 0 for any free port"
 
 def _bare(host:str) -> str: return host.strip().strip('[]').lower()
 
@@ -51,7 +52,7 @@ def exposure_warning(host:str, port:int) -> str|None:
 # %% ../nbs/10a_review_cli.ipynb #a90b3f80
 def bind(host:str='127.0.0.1', port:int=0) -> socket.socket:
     "A socket bound to `host`:`port` (0: any free port), or an `OSError` naming the problem and what to do"
-    if not 0 <= port <= 65535: raise OSError(f"port {port} is not a port number: choose one from 1024 to 65535, or 0 for any free port")
+    if not 0 <= port <= 65535: raise OSError(f"port {port} is not a port number: {_PORTS}")
     h = _bare(host)
     try: info = socket.getaddrinfo(h or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror: raise OSError(f"cannot serve on {host}: no such address or name; use 127.0.0.1 (this machine only) "
@@ -76,10 +77,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _port(s:str) -> int:
     "A port number from the command line"
-    try: p = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a port number") from None
-    if not 0 <= p <= 65535: raise argparse.ArgumentTypeError(f"{p} is not a port number: choose one from 1024 to 65535, or 0 for any free port")
-    return p
+    if not (s.isdigit() and 0 <= int(s) <= 65535): raise argparse.ArgumentTypeError(f"{s} is not a port number: {_PORTS}")
+    return int(s)
 
 def parser() -> argparse.ArgumentParser:
     "The `elr_review` command line"
