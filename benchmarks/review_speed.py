@@ -5,8 +5,7 @@ decision at once and sends them in order in the background.
     python benchmarks/review_speed.py                     # a digits run made here, 320 candidates
     python benchmarks/review_speed.py --run RUN --screenshot nbs/images/review.png
 
-The picture shows the run's noise estimate above the candidates when its metrics.json has one; otherwise a stand-in
-made from the ranking itself (the share of items flagged, and the flagged given -> suggested pairs).
+The picture shows the run's noise estimate above the candidates when its metrics.json has one (`noise_estimate`).
 
 Prints decisions per minute with the keyboard alone, the same with the page turns (a page turn waits until the
 page's decisions are stored), the seconds until every decision is stored, and the server round trip of a
@@ -17,7 +16,7 @@ import numpy as np, torch
 from playwright.sync_api import sync_playwright
 from fastai_elr.config import DEFAULTS, check
 from fastai_elr.run import train
-from fastai_elr.review import Review, ReviewServer, launch_chromium, read_decisions, check_summary
+from fastai_elr.review import Review, ReviewServer, launch_chromium, read_decisions
 
 PENDING0 = "() => document.querySelector('main').dataset.pending === '0'"
 
@@ -48,16 +47,8 @@ def measure(tab, url, n):
     tab.wait_for_function(PENDING0)
     return keys, time.perf_counter() - t0, trips
 
-def flagged_summary(table):
-    "A stand-in noise estimate from a ranking: the share of items flagged, per class, and the flagged pairs"
-    f = table[table.given != table.suggested]
-    pairs = f.groupby(['given', 'suggested']).size().sort_values(ascending=False).head(6)
-    return dict(rate=len(f) / len(table), per_class=(f.given.value_counts() / table.given.value_counts()).fillna(0).to_dict(),
-                top_pairs=[[g, t, int(n)] for (g, t), n in pairs.items()], flagged=len(f))
-
 def screenshot(review, fn):
     "A picture of the page with a few decisions made"
-    if review.summary is None: review.summary = check_summary(flagged_summary(review.table), review.vocab)
     with ReviewServer(review) as srv, sync_playwright() as pw:
         b = launch_chromium(pw)
         tab = b.new_page(viewport={'width': 1280, 'height': 900})
