@@ -18,7 +18,7 @@ setuptools.setup(
     author=cfg['author'], author_email=cfg['author_email'], license=lic[0], keywords=cfg['keywords'].split(),
     classifiers=['Programming Language :: Python :: 3', 'License :: ' + lic[1]],
     packages=setuptools.find_packages(include=['fastai_elr', 'fastai_elr.*']), include_package_data=True,
-    package_data={'fastai_elr': ['configs/*.json']},
+    package_data={'fastai_elr': ['configs/*.json', 'static/*.js', 'static/*.css']},
     python_requires='>=' + cfg['min_python'],
     install_requires=cfg['requirements'].split(),
     extras_require={'review': cfg['review_requirements'].split(),

@@ -5,6 +5,8 @@ decision at once and sends them in order in the background.
     python benchmarks/review_speed.py                     # a digits run made here, 320 candidates
     python benchmarks/review_speed.py --run RUN --screenshot nbs/images/review.png
 
+The picture shows the run's noise estimate above the candidates when its metrics.json has one (`noise_estimate`).
+
 Prints decisions per minute with the keyboard alone, the same with the page turns (a page turn waits until the
 page's decisions are stored), the seconds until every decision is stored, and the server round trip of a
 decision as the browser saw it (median and 90th percentile). Needs Debian's chromium and `pip install playwright`."""

@@ -6,11 +6,12 @@
 from __future__ import annotations
 import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
+from .quiet import quiet_dependencies
 from .config import (METHODS, NOISES, DATASETS, BadInput, one_line, shipped_configs, resolve, check_data, check_out, checkpoint_file,
                                method_settings)
 
 # %% auto #0
-__all__ = ['parser', 'settings', 'several_devices', 'quiet_dependencies', 'main']
+__all__ = ['parser', 'settings', 'several_devices', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 def _bool(s):
@@ -84,10 +85,6 @@ def several_devices(cfg, argv) -> int:
         raise BadInput(f"-d {spec}: this machine has {torch.cuda.device_count()} GPUs. To train in {len(gpus)} processes on its CPUs, "
                        f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
     return launch(len(gpus), args, gpus=gpus).returncode
-
-def quiet_dependencies():
-    "Ignore the warnings a dependency prints on import that a user cannot act on (torch's about fastai's `torch.jit.script`)"
-    warnings.filterwarnings('ignore', message='.*torch.jit.script.* is deprecated', category=FutureWarning)
 
 def main(argv=None) -> int:
     "The `elr_train` console script"

@@ -9,17 +9,19 @@ from urllib.parse import urlencode
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
+from importlib.resources import files
 from fastcore.basics import patch
-from .cli import quiet_dependencies
+from .quiet import quiet_dependencies
 from .config import one_line
 quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
 from .checkpoint import atomic_write_text
+from .review_cli import bind, host_names, exposure_warning, main   # main: what older installs of `elr_review` call
 
 # %% auto #0
-__all__ = ['DECISIONS', 'UNREVIEWED', 'PER_PAGE', 'REVIEW_CSS', 'REVIEW_JS', 'CHROMIUM_ARGS', 'ReviewDB', 'read_decisions',
-           'apply_decisions', 'corrected_labels', 'write_corrected', 'ReviewError', 'png_bytes', 'Review',
-           'review_page', 'review_app', 'ReviewServer', 'parser', 'main', 'launch_chromium']
+__all__ = ['DECISIONS', 'UNREVIEWED', 'PER_PAGE', 'STATIC', 'SECURITY_HEADERS', 'CHROMIUM_ARGS', 'ReviewDB', 'read_decisions',
+           'apply_decisions', 'corrected_labels', 'write_corrected', 'ReviewError', 'png_bytes', 'check_summary',
+           'Review', 'review_page', 'review_app', 'ReviewServer', 'launch_chromium']
 
 # %% ../nbs/10_review.ipynb #2dd6bef4
 DECISIONS = ('accept', 'keep', 'relabel', 'exclude')
@@ -156,6 +158,34 @@ def png_bytes(x, max_size=256) -> bytes|None:
     buf = io.BytesIO(); x.save(buf, 'PNG')
     return buf.getvalue()
 
+def check_summary(summary, vocab) -> dict|None:
+    "The noise estimate `summary` (`rate`, and optionally `per_class`, `top_pairs` and `flagged`) checked against the classes `vocab`"
+    if summary is None: return None
+    if not isinstance(summary, dict): raise ValueError(f"A noise summary is a dict with a 'rate', not {type(summary).__name__}")
+    rate = summary.get('rate')
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise ValueError(f"The noise summary's 'rate' must be a fraction in [0, 1], got {rate!r}")
+    pairs = summary.get('top_pairs') or []
+    for p in pairs:
+        if not (isinstance(p, (list, tuple)) and len(p) == 3 and isinstance(p[2], (int, float))):
+            raise ValueError(f"Each of the noise summary's 'top_pairs' is [given, suggested, count], not {p!r}")
+        if (bad := [str(c) for c in p[:2] if str(c) not in vocab]):
+            raise ValueError(f"The noise summary's pair {list(p)} names {bad[0]!r}, not a class of this review ({', '.join(vocab)})")
+    per_class = summary.get('per_class') or {}
+    if not isinstance(per_class, dict): raise ValueError("The noise summary's 'per_class' is a dict of class: rate")
+    return dict(rate=float(rate), per_class={str(k): float(v) for k, v in per_class.items()},
+                top_pairs=[(str(g), str(t), int(n)) for g, t, n in pairs], flagged=summary.get('flagged'))
+
+def _read_summary(run:Path, vocab) -> dict|None:
+    "The noise estimate in `run/metrics.json`, if it has one (one that does not fit is left out, with a warning)"
+    fn = run/'metrics.json'
+    if not fn.is_file(): return None
+    try:
+        m = json.loads(fn.read_text())
+        return check_summary(m.get('noise_estimate') if isinstance(m, dict) else None, vocab)
+    except ValueError as e:
+        print(f"elr_review: warning: the noise estimate in {fn} is left out: {one_line(e)}", file=sys.stderr); return None
+
 def _read_table(fn) -> pd.DataFrame:
     "The ranking in `mislabeled.csv`, checked"
     t = pd.read_csv(fn, dtype={'item': str, 'given': str, 'suggested': str})
@@ -165,9 +195,10 @@ def _read_table(fn) -> pd.DataFrame:
 
 class Review:
     "The candidates of a ranking `table` (idx, item, given, suggested, score, best first), their images, and decisions in `db`"
-    def __init__(self, table:pd.DataFrame, vocab, db, image=None, top:int=None, export_path=None, title='review'):
+    def __init__(self, table:pd.DataFrame, vocab, db, image=None, top:int=None, export_path=None, title='review', summary:dict=None):
         self.table = table.reset_index(drop=True)
         self.vocab, self.image, self.title = [str(v) for v in vocab], image, title
+        self.summary = check_summary(summary, self.vocab)   # the estimated noise, shown above the candidates
         unknown = sorted((set(self.table.given) | set(self.table.suggested)) - set(self.vocab))
         if unknown: raise ValueError(f"The ranking has labels outside the vocabulary {self.vocab}: {unknown[:5]}")
         if top is not None and top < 0: raise ValueError(f"top must be >= 0, got {top}")
@@ -201,14 +232,15 @@ class Review:
                              "the data moved or changed, or the run is older than item ids; train it again")
         if dls.noise is not None and (np.array(vocab, dtype=object)[dls.noise.noisy[idx]] != table.given.to_numpy()).any():
             raise ValueError(f"The given labels in {run}/mislabeled.csv differ from those the data of config.json makes")
-        return cls(table, vocab, db or run/'review.sqlite', image=lambda i: ds[i][0], top=top, export_path=run/'corrected.csv', title=run.name)
+        return cls(table, vocab, db or run/'review.sqlite', image=lambda i: ds[i][0], top=top, export_path=run/'corrected.csv', title=run.name,
+                   summary=_read_summary(run, vocab))
 
     @classmethod
-    def from_interp(cls, interp:MislabelInterpretation, db=None, top:int=None, by:str=None):
+    def from_interp(cls, interp:MislabelInterpretation, db=None, top:int=None, by:str=None, summary:dict=None):
         "The review of a `MislabelInterpretation`; the database defaults to `review.sqlite` in the learner's path"
         table = interp.top_mislabeled(by=by)[['idx', 'item', 'given', 'suggested', 'score']]
         ds = interp.dl.dataset
-        return cls(table, interp.vocab, db or Path(interp.learn.path)/'review.sqlite', image=lambda i: ds[i][0], top=top)
+        return cls(table, interp.vocab, db or Path(interp.learn.path)/'review.sqlite', image=lambda i: ds[i][0], top=top, summary=summary)
 
     def _candidate(self, item):
         r = self.by_item.get(item)
@@ -264,117 +296,12 @@ class Review:
         return write_corrected(self.corrected(), fn or self.export_path)
 
 # %% ../nbs/10_review.ipynb #f89980d2
-_LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
 PER_PAGE = 40
-
-REVIEW_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f4f4f2;color:#1d1d1d}
-header{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid #ccc;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center}
-header h1{font-size:1.05rem;margin:0}
-#progress b{font-variant-numeric:tabular-nums}
-#keys{font-size:.78rem;color:#555;flex-basis:100%}
-kbd{border:1px solid #bbb;border-bottom-width:2px;border-radius:3px;padding:0 .25rem;background:#fafafa;font-size:.75rem}
-#message{min-height:1.2em;font-size:.85rem;color:#0a5}
-#message.error{color:#b00020;font-weight:600}
-#grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:.7rem;padding:1rem}
-.card{background:#fff;border:2px solid #d6d6d6;border-radius:6px;padding:.45rem;font-size:.82rem;display:flex;flex-direction:column;gap:.3rem}
-.card.current{border-color:#1a66d2;box-shadow:0 0 0 3px #1a66d244}
-.card img{display:block;width:100%;max-width:200px;margin:0 auto;aspect-ratio:1;object-fit:contain;background:#111;border-radius:3px}
-.px .card img{image-rendering:pixelated}
-.card pre{white-space:pre-wrap;word-break:break-all;margin:0;max-height:9em;overflow:auto;background:#f7f7f7;padding:.3rem}
-.card .given{color:#555} .card .suggested{color:#124;font-weight:600}
-.card .outcome{min-height:1.2em;font-weight:700}
-.card[data-decision=accept],.card[data-decision=relabel]{background:#e6f4ea} .card[data-decision=accept] .outcome,.card[data-decision=relabel] .outcome{color:#137333}
-.card[data-decision=keep]{background:#eef1f6} .card[data-decision=exclude]{background:#fbe9e9} .card[data-decision=exclude] .outcome{color:#b00020}
-.card .actions{display:flex;flex-wrap:wrap;gap:.25rem}
-.card button,.card select{font-size:.78rem;padding:.15rem .35rem}
-nav{display:flex;gap:.8rem} #chooser{width:17rem}
-"""
-
-REVIEW_JS = r"""
-"use strict";
-(() => {
-  const $ = (s, el = document) => el.querySelector(s), $$ = (s, el = document) => [...el.querySelectorAll(s)];
-  const main = $('main'), token = $('meta[name="review-token"]').content;
-  const vocab = JSON.parse(main.dataset.vocab), cards = $$('.card');
-  let cur = -1, stack = [], queue = Promise.resolve(), pending = 0;
-  const say = (text, error) => { const m = $('#message'); m.textContent = text; m.className = error ? 'error' : ''; };
-  const setProgress = p => { for (const k in p) { const el = $('#' + k); if (el) el.textContent = p[k]; } };
-  const busy = d => { pending += d; main.dataset.pending = pending; };
-  function show(card, decision, label) {
-    card.dataset.decision = decision || ''; card.dataset.label = label || '';
-    const g = card.dataset.given;
-    $('.outcome', card).textContent = !decision ? '' : decision === 'exclude' ? 'excluded' : label === g ? 'kept ' + g : g + ' \u2192 ' + label;
-  }
-  function focus(i) {
-    if (!cards.length) return;
-    i = Math.max(0, Math.min(cards.length - 1, i));
-    if (cur >= 0) cards[cur].classList.remove('current');
-    cur = i; cards[cur].classList.add('current'); cards[cur].scrollIntoView({block: 'nearest'});
-  }
-  function post(url, data) {   // in order, one at a time; keepalive lets the last ones finish when the page closes
-    busy(1);
-    const p = queue.then(() => fetch(url, {method: 'POST', headers: {'X-Review-Token': token}, body: new URLSearchParams(data), keepalive: true}))
-      .then(async r => { const j = await r.json().catch(() => ({error: r.statusText})); if (!r.ok) throw new Error(j.error); return j; });
-    queue = p.catch(() => {}).finally(() => busy(-1));
-    return p;
-  }
-  const go = url => { say('saving\u2026'); queue.then(() => { location.href = url; }); };
-  function decide(card, decision, label) {
-    if (!card) return;
-    const before = [card.dataset.decision, card.dataset.label];
-    label = {accept: card.dataset.suggested, keep: card.dataset.given, exclude: ''}[decision] ?? label;
-    show(card, decision, label); stack.push(card);
-    post('/decide', {item: card.dataset.item, decision, label}).then(j => { setProgress(j.progress); say(''); },
-      e => { show(card, ...before); stack.splice(stack.lastIndexOf(card), 1); say(e.message, true); });
-    const i = cards.findIndex((c, k) => k > cur && !c.dataset.decision);
-    if (i >= 0) focus(i);
-    else if (main.dataset.next && cur === cards.length - 1) go(main.dataset.next);
-    else if (cur < cards.length - 1) focus(cur + 1);
-  }
-  function undo() {
-    const card = stack.pop();
-    post('/undo', card ? {item: card.dataset.item} : {}).then(j => {
-      setProgress(j.progress);
-      if (!j.item) return say('nothing to undo');
-      const c = cards.find(c => c.dataset.item === j.item);
-      if (!c) return go('/?at=' + encodeURIComponent(j.item));
-      show(c, j.decision, j.label); focus(cards.indexOf(c)); say('undone: ' + j.item);
-    }, e => say(e.message, true));
-  }
-  function chosen() {
-    const ch = $('#chooser'), v = ch.value.trim().toLowerCase(), m = vocab.find(c => c.toLowerCase() === v);
-    if (!m) return say('"' + ch.value + '" is not a class', true);
-    ch.value = ''; ch.blur(); decide(cards[cur], 'relabel', m);
-  }
-  document.addEventListener('keydown', e => {
-    const t = e.target;
-    if (t.id === 'chooser') { if (e.key === 'Enter') { e.preventDefault(); chosen(); } else if (e.key === 'Escape') t.blur(); return; }
-    if (t.matches('input, select, textarea') || e.altKey || e.metaKey) return;
-    if (e.ctrlKey) { if (e.key === 'z') { e.preventDefault(); undo(); } return; }
-    const keys = {a: () => decide(cards[cur], 'accept'), Enter: () => decide(cards[cur], 'accept'), k: () => decide(cards[cur], 'keep'),
-      x: () => decide(cards[cur], 'exclude'), u: undo, Backspace: undo, c: () => $('#chooser').focus(), '/': () => $('#chooser').focus(),
-      ArrowRight: () => focus(cur + 1), ArrowLeft: () => focus(cur - 1), j: () => focus(cur + 1), h: () => focus(cur - 1),
-      n: () => main.dataset.next && go(main.dataset.next), p: () => main.dataset.prev && go(main.dataset.prev)};
-    let f = keys[e.key];
-    if (!f && /^[0-9]$/.test(e.key) && (+e.key + 9) % 10 < vocab.length) f = () => decide(cards[cur], 'relabel', vocab[(+e.key + 9) % 10]);
-    if (f) { e.preventDefault(); f(); }
-  });
-  cards.forEach((card, i) => {
-    card.addEventListener('click', e => {
-      focus(i);
-      const b = e.target.closest('button[data-action]');
-      if (b) { b.blur(); decide(card, b.dataset.action); }
-    });
-    $('select', card).addEventListener('change', e => { const v = e.target.value; e.target.value = ''; e.target.blur(); if (v) decide(card, 'relabel', v); });
-  });
-  $$('#filters select').forEach(s => s.addEventListener('change', () => s.form.submit()));
-  $('#undo').addEventListener('click', e => { e.target.blur(); undo(); });
-  $('#export').addEventListener('click', e => { e.target.blur(); post('/export', {}).then(j => say('wrote ' + j.rows + ' rows to ' + j.path), e => say(e.message, true)); });
-  window.addEventListener('beforeunload', e => { if (pending) e.preventDefault(); });
-  focus(+main.dataset.focus || 0);
-})();
-"""
+STATIC = {'review.js': 'text/javascript', 'review.css': 'text/css'}   # the page's files, in fastai_elr/static
+SECURITY_HEADERS = {
+    'Content-Security-Policy': "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer'}
 
 def _card(review, r, state, images):
     "One candidate: image (or text), given and suggested label, score, and the decision buttons"
@@ -384,7 +311,7 @@ def _card(review, r, state, images):
     outcome = '' if dec is None else 'excluded' if dec == 'exclude' else f'kept {g}' if lab == g else f'{g} \u2192 {lab}'
     return Div(Img(src=f'/img/{int(r.idx)}', alt=r.item, loading='lazy') if images else Pre(r.item),
                Div(Span('given ', B(g), cls='given'), ' \u00b7 ', Span('suggested ', B(s), cls='suggested')),
-               Div(f'score {r.score:.3f} \u00b7 ', Span(r.item, cls='item'), style='color:#666;font-size:.75rem;word-break:break-all'),
+               Div(f'score {r.score:.3f} \u00b7 ', Span(r.item, cls='item'), cls='meta'),
                Div(outcome, cls='outcome'),
                Div(Button('accept', data_action='accept', title='a or Enter'), Button('keep', data_action='keep', title='k'),
                    Select(Option('other\u2026', value=''), *[Option(f'{v} [{(i + 1) % 10}]' if i < 10 else v, value=v)
@@ -421,34 +348,53 @@ def review_page(review:Review, given='', suggested='', page:int=None, at=''):
         Div(*[Span(Kbd(k), f' {w}  ') for k, w in keys], id='keys'), Div(id='message'))
     cards = [_card(review, r, states.get(r.item), review.has_images()) for r in rows.itertuples()]
     small = review.has_images() and min(_png_size(review.png(int(rows.idx.iloc[0])))) < 64 if len(rows) else False
-    body = Main(header, Div(*cards, id='grid') if cards else P('No candidates here.', style='padding:1rem'),
+    body = Main(header, _summary(review, given, suggested), Div(*cards, id='grid') if cards else P('No candidates here.', cls='empty'),
                 data_vocab=json.dumps(review.vocab), data_focus=first[0] if first else 0, data_pending=0,
                 data_next=url(page + 1) if page < n_pages - 1 else '', data_prev=url(page - 1) if page else '', cls='px' if small else '')
     return Title(f'Review: {review.title}'), body
+
+def _summary(review:Review, given='', suggested=''):
+    "The noise estimate above the candidates: rate, noisiest classes, and the most confused pairs as links to their candidates"
+    from fasthtml.common import Section, Span, B, A
+    sm = review.summary
+    if not sm: return ''
+    flagged = f" ({sm['flagged']:,} items flagged)" if isinstance(sm.get('flagged'), int) else ''
+    worst = sorted(sm['per_class'].items(), key=lambda kv: -kv[1])[:3]
+    pair = lambda g, t, n: A(g, ' \u2192 ', t, ' ', Span(f'{n:,}', cls='count'), href='/?' + urlencode(dict(given=g, suggested=t)),
+                             cls='pair current' if (g, t) == (given, suggested) else 'pair', title=f'review the {g} given {t} suggested')
+    return Section(Span('Estimated noise ', B(f"{sm['rate']:.0%}", id='noise-rate'), ' of the labels', flagged),
+                   Span(' \u00b7 noisiest classes ', ', '.join(f'{c} {r:.0%}' for c, r in worst)) if worst else '',
+                   Span('Most confused (given \u2192 suggested): ', *[pair(*p) for p in sm['top_pairs'][:10]],
+                        A('all candidates', href='/', cls='pair') if given or suggested else '', cls='pairs') if sm['top_pairs'] else '',
+                   id='summary')
 
 def _png_size(b:bytes) -> tuple:
     "Width and height of the PNG `b`"
     return (int.from_bytes(b[16:20], 'big'), int.from_bytes(b[20:24], 'big')) if b else (0, 0)
 
-def review_app(review:Review, host:str='127.0.0.1'):
-    "The FastHTML app serving `review`: the page, candidates' images, decisions, undo and export"
+def review_app(review:Review, host:str='127.0.0.1', allow=()):
+    "The FastHTML app serving `review` on `host` (also answering to the names `allow`): the page, candidates' images, decisions, undo and export"
     from fasthtml.common import FastHTML, Meta, Link, Script
     from starlette.middleware import Middleware
     from starlette.middleware.base import BaseHTTPMiddleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.responses import Response, JSONResponse
     token = secrets.token_urlsafe(24)
-    loopback = host in _LOOPBACK
+    names = host_names(host, allow)
     err = lambda msg, status: JSONResponse({'error': msg}, status_code=status)
 
-    async def guard(req, call_next):
-        if loopback and req.url.hostname not in _LOOPBACK:
-            return err(f"This review answers only on 127.0.0.1, not {req.url.hostname!r}", 403)
+    async def checked(req, call_next):
+        name = (req.url.hostname or '').lower()
+        if name not in names:   # DNS rebinding: a foreign name pointed at this machine
+            return err(f"This review answers only to the names it was started with, not {name!r}: open it at the address "
+                       f"it printed, or start it with --allow-host {name}", 403)
         if req.method == 'POST' and not secrets.compare_digest(req.headers.get('x-review-token', ''), token):
             return err("Missing or wrong review token: reload the page", 403)
-        resp = await call_next(req)
-        resp.headers['Content-Security-Policy'] = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'"
-        resp.headers['X-Content-Type-Options'] = 'nosniff'
+        return await call_next(req)
+
+    async def guard(req, call_next):
+        resp = await checked(req, call_next)
+        resp.headers.update(SECURITY_HEADERS)   # on every response, refusals included
         return resp
 
     app = FastHTML(default_hdrs=False, sess_cls=None, secret_key=token, canonical=False, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
@@ -459,11 +405,13 @@ def review_app(review:Review, host:str='127.0.0.1'):
     @app.get('/')
     def index(given:str='', suggested:str='', page:int=None, at:str=''): return review_page(review, given, suggested, page, at)
 
+    static = {f: (files('fastai_elr')/'static'/f).read_bytes() for f in STATIC}   # read once: the page never waits on the disk
+
     @app.get('/review.js')
-    def js(): return Response(REVIEW_JS, media_type='text/javascript')
+    def js(): return Response(static['review.js'], media_type=STATIC['review.js'])
 
     @app.get('/review.css')
-    def css(): return Response(REVIEW_CSS, media_type='text/css')
+    def css(): return Response(static['review.css'], media_type=STATIC['review.css'])
 
     @app.get('/img/{idx}')
     def img(idx:str):
@@ -495,19 +443,14 @@ def review_app(review:Review, host:str='127.0.0.1'):
 
 # %% ../nbs/10_review.ipynb #8a7d6540
 class ReviewServer:
-    "The review page of `review` served on `host`:`port` (0: any free port) in a background thread"
-    def __init__(self, review:Review, host='127.0.0.1', port:int=0):
+    "The review page of `review` served on `host`:`port` (0: any free port; or on the bound socket `sock`) in a background thread"
+    def __init__(self, review:Review, host='127.0.0.1', port:int=0, sock=None, allow=()):
         import uvicorn
-        if host not in _LOOPBACK: print(f"warning: serving on {host}: anyone who can reach it can change the decisions", file=sys.stderr)
-        self.review = review
-        fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-        self.sock = socket.socket(fam, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try: self.sock.bind((host.strip('[]'), port))
-        except OSError as e: self.sock.close(); raise OSError(f"Cannot serve on {host}:{port}: {e.strerror}; choose another --port") from None
+        self.review, self.sock = review, sock or bind(host, port)
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://{'[' + host.strip('[]') + ']' if fam == socket.AF_INET6 else host}:{self.port}/"
-        self.server = uvicorn.Server(uvicorn.Config(review_app(review, host), log_level='warning', lifespan='off'))
+        if (w := exposure_warning(host, self.port)): print(w, file=sys.stderr)
+        self.url = f"http://{'[' + host.strip('[]') + ']' if self.sock.family == socket.AF_INET6 else host}:{self.port}/"
+        self.server = uvicorn.Server(uvicorn.Config(review_app(review, host, allow), log_level='warning', lifespan='off'))
         self.thread = threading.Thread(target=self.server.run, kwargs=dict(sockets=[self.sock]), daemon=True)
         self.thread.start()
         for _ in range(500):
@@ -526,47 +469,9 @@ class ReviewServer:
     def __repr__(self): return f"ReviewServer({self.url}: {len(self.review.candidates)} candidates, decisions in {self.review.db.path})"
 
 @patch
-def review(self:MislabelInterpretation, db=None, top:int=None, by:str=None, host='127.0.0.1', port:int=0) -> ReviewServer:
-    "Serve the review page of the candidates in the background: the running `ReviewServer` (`.url`, `.review`, `.stop()`)"
-    return ReviewServer(Review.from_interp(self, db, top, by), host, port)
-
-# %% ../nbs/10_review.ipynb #f1260e06
-def parser() -> argparse.ArgumentParser:
-    "The `elr_review` command line"
-    p = argparse.ArgumentParser(prog='elr_review', description="Review the mislabel candidates of an elr_train run in the browser, "
-                                "and export the corrected labels.")
-    a = p.add_argument
-    a('run', help="run folder written by elr_train (holds config.json and mislabeled.csv)")
-    a('--db', help="review database (default: RUN/review.sqlite)")
-    a('--top', type=int, help="review the K most likely mislabeled items (default: the flagged ones, whose suggestion differs from the label)")
-    a('--host', default='127.0.0.1', help="address to serve on (default 127.0.0.1: this machine only)")
-    a('--port', type=int, default=8765, help="port to serve on (0: any free port)")
-    a('--export', nargs='?', const='', metavar='CSV', help="write the corrected labels (default RUN/corrected.csv) and exit")
-    a('--open', action='store_true', help="open the page in the default browser")
-    return p
-
-def main(argv=None) -> int:
-    "The `elr_review` console script"
-    args = parser().parse_args(argv)
-    try:
-        rv = Review.from_run(args.run, args.db, args.top)
-        if args.export is not None:
-            fn = rv.export(args.export or None)
-            p = rv.progress()
-            print(f"wrote {fn}: {p['reviewed']} of {p['total']} candidates reviewed, {p['wrong']} labels changed, {p['excluded']} excluded")
-            return 0
-        srv = ReviewServer(rv, args.host, args.port)
-    except (OSError, ValueError) as e:
-        print(f"elr_review: error: {one_line(e)}", file=sys.stderr); return 2
-    print(f"Reviewing {len(rv.candidates)} candidates of {args.run} at {srv.url}\n"
-          f"Decisions are stored in {rv.db.path} as they are made. Ctrl+C stops; then `elr_review {args.run} --export`.", flush=True)
-    if args.open:
-        import webbrowser; webbrowser.open(srv.url)
-    try:
-        while srv.thread.is_alive(): srv.thread.join(0.5)
-    except KeyboardInterrupt: pass
-    finally: srv.stop()
-    return 0
+def review(self:MislabelInterpretation, db=None, top:int=None, by:str=None, host='127.0.0.1', port:int=0, summary:dict=None) -> ReviewServer:
+    "Serve the review page of the candidates (and the noise estimate `summary`) in the background: the running `ReviewServer`"
+    return ReviewServer(Review.from_interp(self, db, top, by, summary), host, port)
 
 # %% ../nbs/10_review.ipynb #35744c89
 CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
