@@ -56,6 +56,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'fastai_elr.checkpoint._check_weights': ( 'checkpoint.html#_check_weights',
                                                                                  'fastai_elr/checkpoint.py'),
                                        'fastai_elr.checkpoint._fsync_dir': ('checkpoint.html#_fsync_dir', 'fastai_elr/checkpoint.py'),
+                                       'fastai_elr.checkpoint._os_error': ('checkpoint.html#_os_error', 'fastai_elr/checkpoint.py'),
                                        'fastai_elr.checkpoint._read_items': ('checkpoint.html#_read_items', 'fastai_elr/checkpoint.py'),
                                        'fastai_elr.checkpoint._torch_load': ('checkpoint.html#_torch_load', 'fastai_elr/checkpoint.py'),
                                        'fastai_elr.checkpoint.atomic_write': ('checkpoint.html#atomic_write', 'fastai_elr/checkpoint.py'),

@@ -35,6 +35,13 @@ def file_mode() -> int:
     mask = os.umask(0); os.umask(mask)
     return 0o666 & ~mask
 
+def _os_error(e):
+    "The operating-system error behind `e` (a writer such as `torch.save` may wrap it in its own), or `None`"
+    while e is not None:
+        if isinstance(e, OSError) and e.errno is not None: return e
+        e = e.__cause__ or e.__context__
+    return None
+
 def atomic_write(path, write):
     "Call `write(f)` on a temporary file beside `path`, flush it to disk, then rename it to `path`; an `OSError` names `path`"
     path = Path(path)
@@ -47,7 +54,7 @@ def atomic_write(path, write):
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.errno is not None: raise OSError(e.errno, e.strerror, str(path)) from None   # the file meant, not the temporary one
+        if (os_err := _os_error(e)) is not None: raise OSError(os_err.errno, os_err.strerror, str(path)) from None   # the file meant, not the temporary one
         raise
     _fsync_dir(path.parent)
     return path
