@@ -15,8 +15,8 @@ from fastai.learner import Learner, save_model
 from fastai.torch_core import rank_distrib, distrib_barrier, get_model
 
 # %% auto #0
-__all__ = ['CheckpointError', 'atomic_write', 'atomic_write_text', 'fingerprint', 'item_state_file', 'item_state_files',
-           'item_state_holders']
+__all__ = ['CheckpointError', 'file_mode', 'atomic_write', 'atomic_write_text', 'fingerprint', 'item_state_file',
+           'item_state_files', 'item_state_holders']
 
 # %% ../nbs/02_checkpoint.ipynb #e8def89a
 class CheckpointError(ValueError):
@@ -30,16 +30,32 @@ def _fsync_dir(folder:Path):
     except OSError: pass
     finally: os.close(fd)
 
+def file_mode() -> int:
+    "The mode a program's new file gets under the user's umask (0o644 under umask 022)"
+    mask = os.umask(0); os.umask(mask)
+    return 0o666 & ~mask
+
+def _os_error(e):
+    "The operating-system error behind `e` (a writer such as `torch.save` may wrap it in its own), or `None`"
+    while e is not None:
+        if isinstance(e, OSError) and e.errno is not None: return e
+        e = e.__cause__ or e.__context__
+    return None
+
 def atomic_write(path, write):
-    "Call `write(f)` on a temporary file beside `path`, flush it to disk, then rename it to `path`"
+    "Call `write(f)` on a temporary file beside `path`, flush it to disk, then rename it to `path`; an `OSError` names `path`"
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try: fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    except OSError as e: raise OSError(e.errno, e.strerror, str(path)) from None
     try:
+        os.fchmod(fd, file_mode())   # mkstemp makes it 0600; the file gets the mode any program's file gets
         with os.fdopen(fd, 'wb') as f:
             write(f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if (os_err := _os_error(e)) is not None: raise OSError(os_err.errno, os_err.strerror, str(path)) from None   # the file meant, not the temporary one
+        raise
     _fsync_dir(path.parent)
     return path
 

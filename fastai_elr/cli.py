@@ -7,60 +7,80 @@ from __future__ import annotations
 import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
 from .quiet import quiet_dependencies
-from .config import (METHODS, NOISES, DATASETS, BadInput, one_line, shipped_configs, resolve, check_data, check_out, checkpoint_file,
-                               method_settings)
+from .config import (METHODS, NOISES, DATASETS, DEFAULTS, DATA_DEFAULTS, BadInput, one_line, shipped_configs, resolve, check_data,
+                               check_out, checkpoint_file, method_settings)
+from .runfolder import check_free, os_error_line
 
 # %% auto #0
 __all__ = ['parser', 'settings', 'several_devices', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
-def _bool(s):
-    v = str(s).lower()
-    if v in ('1', 'true', 'yes', 'y', 'on'): return True
-    if v in ('0', 'false', 'no', 'n', 'off'): return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
+_BOOLS = {'1': True, 'true': True, 'yes': True, 'y': True, 'on': True, '0': False, 'false': False, 'no': False, 'n': False, 'off': False}
+_SWITCHES = ('--asym', '--pretrained')
+
+def _fold_switches(argv:list) -> list:
+    "The original's `--asym True` / `--asym false` (or `=`) as the switches `--asym` / `--no-asym`"
+    res, i = [], 0
+    while i < len(argv):
+        a = argv[i]; flag, eq, val = a.partition('=')
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if flag in _SWITCHES and eq and val.lower() in _BOOLS: a, val = flag, val.lower()
+        elif a in _SWITCHES and nxt is not None and nxt.lower() in _BOOLS: val = nxt.lower(); i += 1
+        else: val = None
+        res.append(a if val is None or _BOOLS[val] else '--no-' + a[2:]); i += 1
+    return res
 
 class _Parser(argparse.ArgumentParser):
-    "argparse that reports an error on one line, exit code 2"
+    "argparse that reports an error on one line, exit code 2, and reads the original's `--asym True`"
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
+    def parse_known_args(self, args=None, namespace=None):
+        return super().parse_known_args(_fold_switches(sys.argv[1:] if args is None else [str(a) for a in args]), namespace)
+
+def _d(k) -> str:
+    "' (default: ...)' for setting `k`, with the dataset defaults that differ from it"
+    other = [f"{d}: {v[k]}" for d, v in DATA_DEFAULTS.items() if k in v and d != 'folder']
+    return f" (default: {DEFAULTS[k]}" + (f"; {', '.join(other)}" if other else '') + ")"
 
 def parser() -> argparse.ArgumentParser:
-    "The `elr_train` command line"
+    "The `elr_train` command line: one spelling per flag, the original's underscore spellings accepted too"
     p = _Parser(prog='elr_train', description="Train an image classifier on noisy labels with ELR, ELR+, SOP or cross entropy, "
                 "and list the training labels it finds wrong.", epilog=f"Shipped configs: {', '.join(shipped_configs())}")
     a = p.add_argument
+    def alias(name, dest, **kw): a(name, dest=dest, help=argparse.SUPPRESS, **kw)   # accepted, not listed
     a('-c', '--config', help="JSON config: a shipped name, our flat format, or an original ELR/ELR+ config file")
     a('-r', '--resume', help="run to resume: its folder, or its last.pth")
     a('-d', '--device', help="device(s): cpu, cuda, 0, 0,1 (default: the first GPU, else the CPU)")
-    a('--lr', '--learning_rate', type=float, dest='lr', help="learning rate")
-    a('--bs', '--batch_size', type=int, dest='bs', help="batch size")
-    a('--beta', type=float, help="momentum of the targets (temporal ensembling), in [0, 1)")
-    a('--lambda', type=float, dest='lam', help="weight of the ELR regulariser")
-    a('--malpha', type=float, help="mixup's Beta(alpha, alpha) parameter (ELR+)")
-    a('--percent', type=float, help="noise rate injected into the training labels, in [0, 1)")
-    a('--asym', nargs='?', const=True, type=_bool, help="asymmetric noise (class map of the dataset) instead of symmetric")
-    a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)")
-    a('--lr_u', type=float, help="SOP: learning rate of the per-item u (default 30)")
-    a('--lr_v', type=float, help="SOP: learning rate of the per-item v (default 30)")
-    a('--ratio_balance', type=float, help="SOP+: weight of the class-balance term (the paper: 0.1; default 0, off)")
+    a('--lr', type=float, help="learning rate" + _d('lr')); alias('--learning_rate', 'lr', type=float)
+    a('--bs', type=int, help="batch size" + _d('bs')); alias('--batch_size', 'bs', type=int)
+    a('--beta', type=float, help="momentum of the targets (temporal ensembling), in [0, 1)" + _d('beta'))
+    a('--lambda', type=float, dest='lam', help="weight of the ELR regulariser" + _d('lam'))
+    a('--malpha', type=float, help="mixup's Beta(alpha, alpha) parameter (ELR+)" + _d('malpha'))
+    a('--percent', type=float, help="noise rate injected into the training labels, in [0, 1) (default: 0.4; none on your own data)")
+    a('--asym', action=argparse.BooleanOptionalAction, help="asymmetric noise (class map of the dataset) instead of symmetric (default: symmetric)")
+    a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)" + _d('ealpha'))
+    a('--lr-u', type=float, dest='lr_u', help="SOP: learning rate of the per-item u" + _d('lr_u')); alias('--lr_u', 'lr_u', type=float)
+    a('--lr-v', type=float, dest='lr_v', help="SOP: learning rate of the per-item v" + _d('lr_v')); alias('--lr_v', 'lr_v', type=float)
+    a('--ratio-balance', type=float, dest='ratio_balance', help="SOP+: weight of the class-balance term (the paper: 0.1)" + _d('ratio_balance') + "; 0 is off")
+    alias('--ratio_balance', 'ratio_balance', type=float)
     a('--name', help="name of the run (default: data, method and noise)")
-    a('--method', choices=METHODS, help="ce: cross entropy; elr; elr_plus: two networks, mixup, weight averaging; sop: per-item noise parameters")
-    a('--arch', help="'cnn' (small, built in), 'cnn_fast' (the same from half the resolution), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name")
-    a('--epochs', type=int, help="number of epochs")
-    a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels")
+    a('--method', choices=METHODS, help="ce: cross entropy; elr; elr_plus: two networks, mixup, weight averaging; sop: per-item noise parameters" + _d('method'))
+    a('--arch', help="'cnn' (small, built in), 'cnn_fast' (the same from half the resolution), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name" + _d('arch'))
+    a('--epochs', type=int, help="number of epochs" + _d('epochs'))
+    a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels" + _d('data'))
     a('--noise', choices=NOISES, help="exact: r of the labels changed to another class (default); paper: the original code's "
       "definitions; idn: instance-dependent (each item's flip rate and new class depend on its image)")
     a('--buffer-dtype', choices=('float32', 'bfloat16', 'float16'), dest='buffer_dtype',
-      help="how the targets are stored (float32 default; half types halve the memory, see the README)")
+      help="how the targets are stored (half types halve the memory, see the README)" + _d('buffer_dtype')); alias('--buffer_dtype', 'buffer_dtype')
     a('--pipeline', choices=('plain', 'paper'), help="CIFAR only: paper (default there) is the original's augmentation, normalisation and held-out split")
-    a('--pretrained', nargs='?', const=True, type=_bool, help="start from pretrained weights (from the internet, or --weights)")
+    a('--pretrained', action=argparse.BooleanOptionalAction, help="start from pretrained weights (from the internet, or --weights) (default: from scratch)")
     a('--weights', help="a local file of pretrained weights for the architecture")
-    a('--n-train', type=int, dest='n_train', help="train on a seeded random subset of this many items (Fashion-MNIST)")
-    a('--seed', type=int, help="seed of the noise, the split and the training")
+    a('--n-train', type=int, dest='n_train', help="train on a seeded random subset of this many items (default: all)"); alias('--n_train', 'n_train', type=int)
+    a('--seed', type=int, help="seed of the noise, the split and the training" + _d('seed'))
     a('--out', help="folder for the results (default: runs/<name>, or the resumed run's folder)")
     a('--overwrite', action='store_true', help="replace the run already in the --out folder")
-    a('--dry-run', action='store_true', help="check the settings, print them as JSON and exit")
-    a('-q', '--quiet', action='store_true', help="one line per epoch instead of a progress bar")
+    a('--dry-run', action='store_true', help="make every check a run makes before training (settings, data, run folder), print the settings as JSON and exit")
+    alias('--dry_run', 'dry_run', action='store_true')
+    a('-q', '--quiet', action='store_true', help="one line per epoch instead of a progress bar (for logs)")
     return p
 
 # %% ../nbs/08_cli.ipynb #4f64a305
@@ -69,7 +89,8 @@ def settings(args, warn=None) -> tuple:
     ck = checkpoint_file(args.resume) if args.resume else None
     cfg = resolve(vars(args), config=args.config, run_config=None if ck is None else ck.parent/'config.json', warn=warn)
     out = Path(args.out) if args.out else (ck.parent if ck is not None else Path('runs')/cfg['name'])
-    if int(os.environ.get('RANK', 0)) == 0: check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)  # one process judges
+    if int(os.environ.get('RANK', 0)) == 0:   # one process judges
+        check_free(out); check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)
     return cfg, out, ck
 
 def several_devices(cfg, argv) -> int:
@@ -95,14 +116,19 @@ def main(argv=None) -> int:
         notes = []
         cfg, out, ck = settings(args, warn=notes.append)
         for m in notes: say('warning', m)   # once the settings are known to be usable
-        if args.dry_run:
-            try: check_data(cfg)
-            except BadInput as e: say('warning', e)
-            print(json.dumps(method_settings(cfg), indent=1)); return 0
+        if args.dry_run:   # the settings, then every check a run makes before it writes: the data's too
+            print(json.dumps(method_settings(cfg), indent=1), flush=True)
+            check_data(cfg)
+            if ck is not None:
+                from fastai_elr.runfolder import saved_settings, check_identity
+                check_identity(saved_settings(ck), cfg, ck.parent)
+            from fastai_elr.run import make_dls
+            make_dls(cfg, dry=True); return 0
         if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
     except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others
+    except OSError as e: say('error', os_error_line(e)); return 1           # a full disk, a read-only folder: the run's files as they were
     except KeyboardInterrupt: say('error', "interrupted"); return 130
     return 0
 

@@ -197,8 +197,8 @@ _RANGES = {  # setting: (test, what it must be), for values of the right kind
     'pipeline': (lambda v: v in ('plain', 'paper'), "plain or paper (the original's CIFAR pipeline)"),
     'buffer_dtype': (lambda v: v in ('float32', 'bfloat16', 'float16'), "float32, bfloat16 or float16 (how the targets are stored)")}
 _FLAGS = {'percent': '--percent', 'lam': '--lambda', 'n_train': '--n-train', 'lr': '--lr', 'bs': '--bs', 'beta': '--beta',
-          'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs', 'lr_u': '--lr_u', 'lr_v': '--lr_v',
-          'ratio_balance': '--ratio_balance'}
+          'malpha': '--malpha', 'ealpha': '--ealpha', 'seed': '--seed', 'epochs': '--epochs', 'lr_u': '--lr-u', 'lr_v': '--lr-v',
+          'ratio_balance': '--ratio-balance'}
 
 def _schedule_problem(s) -> str:
     "What is wrong with the schedule `s`, or ''"

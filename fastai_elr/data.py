@@ -9,15 +9,16 @@ import numpy as np
 from fastai.vision.all import *
 from .noise import LabelNoise, symmetric_noise, noisy_df, CIFAR10_CLASSES, CIFAR100_CLASSES
 from .noise import make_noise
-from .config import ITEM_REF as _REF
+from .config import ITEM_REF as _REF, one_line
+from PIL import UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_DIRS', 'ARRAY_DATASETS',
            'CIFAR_STATS', 'array_image', 'ArrayDL', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
            'load_digits_arrays', 'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays',
-           'fashion_mnist_dls', 'CheckedImage', 'df_dls', 'folder_dls', 'csv_dls', 'imagenette_dls',
-           'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls', 'RandomPadCrop',
-           'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays', 'TestSetAccuracy']
+           'fashion_mnist_dls', 'CheckedImage', 'check_images', 'check_items', 'InFolder', 'df_dls', 'folder_dls',
+           'csv_dls', 'imagenette_dls', 'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls',
+           'RandomPadCrop', 'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays', 'TestSetAccuracy']
 
 # %% ../nbs/07_data.ipynb #016fc166
 def array_image(a):
@@ -162,13 +163,47 @@ class CheckedImage(PILImage):
         try: return super().create(fn, **kwargs)
         except Exception as e: raise ValueError(f"Cannot read image {fn}: {e}") from None
 
+def _why_unreadable(e) -> str:
+    if isinstance(e, FileNotFoundError): return "no such file"
+    if isinstance(e, PermissionError): return "not readable (permissions)"
+    if isinstance(e, IsADirectoryError): return "a folder, not a file"
+    if isinstance(e, UnidentifiedImageError): return "not an image (an empty file, or another kind of file)"
+    return one_line(e)[:80]
+
+def check_images(files):
+    "Fail naming the first of `files` that is missing, unreadable or not an image: PIL reads each header and checks its chunks, without decoding"
+    bad = []
+    for f in files:
+        try:
+            with Image.open(f) as im: im.verify()
+        except Exception as e: bad.append((f, e))
+    if bad: raise ValueError(f"{len(bad)} of {len(files)} files cannot be read as images, e.g. {bad[0][0]}: {_why_unreadable(bad[0][1])}. "
+                             "Remove them from the data, or replace them")
+
+def check_items(files, labels, valid):
+    "Fail clearly unless each file is listed once and the training items hold at least two classes"
+    s = pd.Series(files)
+    if (dup := s[s.duplicated(keep=False)]).size:
+        rows = dup.index[dup == dup.iloc[0]]
+        raise ValueError(f"{dup.iloc[0]} is listed {len(rows)} times (items {', '.join(str(i + 1) for i in rows[:3])}): list each item once")
+    classes = sorted(set(np.asarray(labels)[~np.asarray(valid, bool)]), key=str)
+    if len(classes) < 2: raise ValueError(f"the training items hold {len(classes)} class{'es' if len(classes) != 1 else ''} "
+                                          f"({', '.join(map(str, classes)) or 'none'}): a classifier needs at least two")
+
+class InFolder:
+    "The path of the file named in column `col` of a row, relative to `folder` unless it is absolute"
+    def __init__(self, col, folder): self.col, self.folder = col, str(folder)
+    def __call__(self, r): return os.path.join(self.folder, r[self.col])
+
 def df_dls(df:pd.DataFrame, path='.', fn_col='fname', label_col='label', clean_col='label_clean', valid_col='is_valid',
            size:int=None, item_tfms=None, batch_tfms=None, bs=64, seed=None, num_workers=0, **kwargs) -> DataLoaders:
-    "`DataLoaders` of the image files in `df`, trained on `label_col`, with `dls.noise` from `clean_col` (when present)"
+    "`DataLoaders` of the image files in `df` (relative to `path`, or absolute), trained on `label_col`, with `dls.noise` from `clean_col` (when present)"
     # `dls.item_ids`: each training image's absolute path
+    files = [os.path.abspath(os.path.join(path, f)) for f in df[fn_col]]
+    check_items(files, df[label_col], df[valid_col]); check_images(files)   # before anything trains, or is written
     if item_tfms is None and size: item_tfms = Resize(size)
     vocab = sorted(set(df[label_col]) | (set(df[clean_col]) if clean_col in df else set()))
-    dblock = DataBlock(blocks=(ImageBlock(CheckedImage), CategoryBlock(vocab=vocab)), get_x=ColReader(fn_col, pref=Path(path)),
+    dblock = DataBlock(blocks=(ImageBlock(CheckedImage), CategoryBlock(vocab=vocab)), get_x=InFolder(fn_col, path),
                        get_y=ColReader(label_col), splitter=ColSplitter(valid_col), item_tfms=item_tfms, batch_tfms=batch_tfms)
     dls = dblock.dataloaders(df, bs=bs, seed=seed, num_workers=num_workers, **kwargs)
     tr = dls.train_ds.items
@@ -225,7 +260,7 @@ def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean
     if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 2} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
                                     f"({len(holes)} such rows): fill them in or remove them")
     df = pd.DataFrame({'fname': raw[col(fn_col)].astype(str), 'label': raw[col(label_col)]})
-    missing = [f for f in df.fname if not (path/f).is_file()]
+    missing = [f for f in df.fname if not (path/f).is_file()]   # an absolute name stays as it is
     if missing: raise FileNotFoundError(f"{csv.name} names {len(missing)} files that do not exist in {path}, e.g. {missing[0]}")
     df['is_valid'] = (raw[col(valid_col)].astype(bool).to_numpy() if valid_col is not None
                       else _random_valid(len(df), valid_pct, seed))

@@ -24,6 +24,7 @@ from fastai.vision.learner import vision_learner, default_split
 from fastai.torch_core import trainable_params
 from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings
 from .checkpoint import atomic_write, atomic_write_text
+from .runfolder import run_lock, check_free, clear_stale, finished, saved_settings, check_identity, os_error_line
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
 from .sop import SOPCallback
@@ -34,9 +35,9 @@ from . import data as D
 from .distributed import process_device   # also makes fastai's distrib_ctx work on CPUs (gloo)
 
 # %% auto #0
-__all__ = ['noise_fn', 'download', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer', 'lr_schedule',
-           'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection', 'part_ways',
-           'train', 'write_results', 'results_table']
+__all__ = ['noise_fn', 'download', 'reachable', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer',
+           'lr_schedule', 'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection',
+           'part_ways', 'train', 'write_results', 'noise_kind', 'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -54,11 +55,35 @@ def download(name, url) -> Path:
         raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
                        "set data_path (a config's data_dir) to the folder of your copy") from None
 
-def make_dls(cfg):
-    "The `DataLoaders` of the settings, with `dls.noise`"
+def _on_machine(url) -> bool:
+    "Whether fastai's data folder holds the download of `url` already"
+    from fastai.data.external import fastai_path
+    return (fastai_path('data')/url.rsplit('/', 1)[-1].split('.')[0]).exists()
+
+def reachable(name, url):
+    "Fail as `download` does unless the download of dataset `name` can start (a HEAD request): what a dry run checks instead of downloading"
+    import urllib.request
+    try: urllib.request.urlopen(urllib.request.Request(url, method='HEAD'), timeout=10).close()
+    except Exception as e:
+        raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
+                       "set data_path (a config's data_dir) to the folder of your copy") from None
+
+def make_dls(cfg, dry=False):
+    "The `DataLoaders` of the settings, with `dls.noise`, checked to hold a batch; `dry`: `None` where the data would be downloaded, once it is known it can be"
     check_data(cfg)
-    d, p, nf = cfg['data'], cfg['data_path'], noise_fn(cfg)
-    if p is None and d in _DOWNLOADS: p = download(d, _DOWNLOADS[d]())
+    d, p = cfg['data'], cfg['data_path']
+    if p is None and d in _DOWNLOADS:
+        url = _DOWNLOADS[d]()
+        if dry and not _on_machine(url): return reachable(d, url)
+        p = download(d, url)
+    dls = _dls(cfg, d, p)
+    n, bs = len(dls.train_ds), cfg['bs']
+    if n < bs: raise BadInput(f"the training set holds {n} items, fewer than one batch of {bs} (a training epoch drops an incomplete "
+                              f"batch): pass --bs {n} or less")
+    return dls
+
+def _dls(cfg, d, p):
+    nf = noise_fn(cfg)
     kw = dict(seed=cfg['seed'], bs=cfg['bs'])
     if d == 'digits': return D.digits_dls(cfg['percent'], noise_fn=nf, **kw)
     if d == 'fashion_mnist': return D.fashion_mnist_dls(cfg['percent'], noise_fn=nf, path=p, n_train=cfg['n_train'], n_valid=cfg['n_valid'], **kw)
@@ -145,7 +170,7 @@ class MaxBatches(Callback):
 class RunCheckpoint(Callback):
     "After every epoch, save model, optimizer, per-item state, the history and the training time as one checkpoint, `last`"
     order = 70  # after the recorder has logged the epoch
-    def __init__(self): self.history, self.wall, self._clock = [], 0., None
+    def __init__(self, settings:dict=None): self.history, self.wall, self._clock, self.settings = [], 0., None, settings
 
     @property
     def last_epoch(self) -> int:
@@ -153,6 +178,18 @@ class RunCheckpoint(Callback):
         return self.history[-1]['epoch'] if self.history else -1
 
     def start_clock(self): self._clock = (time.time(), self.wall)
+
+    def before_fit(self):
+        "On a resume, show the epochs trained before once, with their numbers, and not the empty rows of the epochs skipped"
+        if self._clock is None or not self.history or self.learn.logger is noop: return
+        log, names, skip = self.learn.logger, self.recorder.metric_names, self.last_epoch
+        for h in self.history: log([h['epoch'], *[h.get(n) for n in names[1:-1]], 'earlier'])
+        self._before = log
+        self.learn.logger = self._quiet = lambda row: None if isinstance(row[0], int) and row[0] <= skip else log(row)
+
+    def after_fit(self):
+        if getattr(self, '_quiet', None) is not None and self.learn.logger is self._quiet: self.learn.logger = self._before
+        self._quiet = None
 
     def after_epoch(self):
         if self.epoch <= self.last_epoch or self._clock is None: return  # skipped when resuming; or `get_preds`
@@ -162,13 +199,14 @@ class RunCheckpoint(Callback):
         self.learn.save('last', with_opt=True)
         if not rank_distrib(): atomic_write_text(self.path/'last.json', json.dumps({'epoch': self.epoch, 'wall_s': self.wall, 'history': self.history}, indent=1))
 
-    def item_state(self): return {'history': self.history, 'wall_s': float(self.wall)} if self.history else None
+    def item_state(self):   # the settings travel with the weights: a resume checks the run's config.json against them
+        return {'history': self.history, 'wall_s': float(self.wall)} | ({'settings': self.settings} if self.settings else {}) if self.history else None
 
     def check_item_state(self, state):
         "Fail clearly unless `state` is a history of epochs 0, 1, 2 ... with a training time"
         h = state.get('history') if isinstance(state, dict) else None
         if not (isinstance(h, list) and all(isinstance(e, dict) for e in h) and [e.get('epoch') for e in h] == list(range(len(h)))
-                and isinstance(state.get('wall_s'), float)):
+                and isinstance(state.get('wall_s'), float) and isinstance(state.get('settings', {}), dict)):
             raise ValueError("the run's history must list epochs 0, 1, 2 ... in order, with its training time")
 
     def load_item_state(self, state): self.history, self.wall = list(state['history']), state['wall_s']
@@ -213,13 +251,14 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     if not main: log = noop
     if procs > 1 and cfg['method'] == 'sop':
         raise BadInput("SOP trains in one process: its per-item u and v would part between processes. Run it without -d 0,1 or torchrun")
-    if main: check_out(out, overwrite, resuming=None if ck is None else ck.parent)
+    if main: check_free(out); check_out(out, overwrite, resuming=None if ck is None else ck.parent)
+    if ck is not None: check_identity(saved_settings(ck), cfg, ck.parent)   # the run's config.json says what its checkpoint was trained with
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
     dls.to(process_device() if procs > 1 else pick_device(cfg['device']))
     mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
     test = [D.TestSetAccuracy()] if len(dls.loaders) > 2 else []   # a held-out split validates: the test set is reported apart
-    ckpt, make = RunCheckpoint(), model_maker(cfg, dls)
+    ckpt, make = RunCheckpoint(method_settings(cfg)), model_maker(cfg, dls)
     learn = make_learner(cfg, dls, cbs=method_callbacks(cfg, make) + mem + test + [MaxBatches(cfg['num_batches']), ckpt] + list(cbs or []),
                          path=out, make=make)
     if quiet: learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, ProgressCallback))); learn.add_cb(QuietLog(log))
@@ -227,28 +266,37 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
         learn.load(ck.with_suffix('').resolve(), with_opt=True)   # checked whole before anything changes
         if not ckpt.history and (ck.parent/'last.json').exists():   # a run of an earlier version kept its history only there
             ckpt.load_item_state({k: v for k, v in json.loads((ck.parent/'last.json').read_text()).items() if k == 'history'} | {'wall_s': 0.})
-    if ckpt.last_epoch + 1 >= cfg['epochs']:
+    trained = ckpt.last_epoch + 1 >= cfg['epochs']
+    if trained and finished(out):
         log(f"{out}: all {cfg['epochs']} epochs are trained; nothing left to train (pass --epochs with more to go on)")
         return learn
     if main:
         try: out.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise BadInput(f"cannot make the run folder {out}: {e.strerror}") from None
-        if overwrite: _clear_run(out)
-        atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
-        for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
-    try:
-        if ck is not None and ck.resolve().parent != out.resolve(): learn.save('last', with_opt=True)   # a copy under a new name
-        ckpt.start_clock()
-        with (learn.distrib_ctx() if procs > 1 else nullcontext()):
-            if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
-            else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=ckpt.last_epoch + 1)
-        if procs > 1: part_ways()
-        learn.history = ckpt.history
+    with run_lock(out) if main else nullcontext():   # one writer: a second process is refused, naming this one
         if main:
-            with one_process(): write_results(learn, cfg, out, ckpt.wall, log)   # the first process, without the others
-    except BaseException as e:
-        if main: atomic_write_text(out/'FAILED', f"{type(e).__name__}: {one_line(e) or 'interrupted'}\n")
-        raise
+            clear_stale(out)
+            if overwrite: _clear_run(out)
+            if not trained or not (out/'config.json').exists(): atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
+            for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
+        try:
+            if trained: log(f"{out}: all {cfg['epochs']} epochs are trained, but the results are not all there: writing them")
+            else:
+                if ck is not None and ck.resolve().parent != out.resolve(): learn.save('last', with_opt=True)   # a copy under a new name
+                ckpt.start_clock()
+                with (learn.distrib_ctx() if procs > 1 else nullcontext()):
+                    if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
+                    else: learn.fit(cfg['epochs'], cfg['lr'], cbs=lr_schedule(cfg), start_epoch=ckpt.last_epoch + 1)
+                if procs > 1: part_ways()
+            learn.history = ckpt.history
+            if main:
+                with one_process(): write_results(learn, cfg, out, ckpt.wall, log)   # the first process, without the others
+        except BaseException as e:
+            if main:
+                why = os_error_line(e) if isinstance(e, OSError) and e.errno else one_line(e) or 'interrupted'
+                try: atomic_write_text(out/'FAILED', f"{type(e).__name__}: {why}\n")
+                except OSError: pass   # a full or read-only disk: the error itself still reaches the user
+            raise
     return learn
 
 def _save_fig(fig, path):
@@ -271,12 +319,18 @@ def write_results(learn, cfg, out, wall, log=print):
              accuracy_selected=accs[sel] if held_out else None, selected_epoch=hist[sel]['epoch'] if held_out else None,
              accuracy_best=accs[best] if accs else None, best_epoch=hist[best]['epoch'] if accs else None,
              detection=det, history=hist,
-             noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean)))
+             noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean), kind=noise_kind(cfg)))
     if getattr(learn, 'memorization', None) is not None and learn.memorization.counts:
         _save_fig(plot_memorization(learn), out/'memorization.png')
     _save_fig(interp.plot_top_mislabeled(min(16, len(df))), out/'top_mislabeled.png')
     atomic_write_text(out/'metrics.json', json.dumps(m, indent=1, default=float))
     log(results_table(m))
+
+def noise_kind(cfg) -> str:
+    "The kind of the injected noise, in words, or '' where none was injected (your data, as it comes)"
+    if not cfg['percent']: return ''
+    kind = 'instance-dependent' if cfg['noise'] == 'idn' else 'asymmetric' if cfg['asym'] else 'symmetric'
+    return kind + (", the original code's definition" if cfg['noise'] == 'paper' else '')
 
 def results_table(m) -> str:
     "The short table printed at the end of a run"
@@ -290,6 +344,7 @@ def results_table(m) -> str:
     if d: rows += [("mislabeled: flagged / truly", f"{d['n_flagged']} / {d['n_mislabeled']}"),
                    ("detection precision", f"{d['precision']:.4f}"), ("detection recall", f"{d['recall']:.4f}"),
                    ("detection AUROC", f"{d['auroc']:.4f}")]
-    head = f"{m['name']}: {m['method']} on {m['data']}" + (f", {n['n_wrong']} of {n['n']} training labels wrong ({n['rate']:.1%})" if n else '')
+    kind = f", {n['kind']}" if n and n.get('kind') else ''
+    head = f"{m['name']}: {m['method']} on {m['data']}" + (f", {n['n_wrong']} of {n['n']} training labels wrong ({n['rate']:.1%}{kind})" if n else '')
     w = max(len(r[0]) for r in rows)
     return '\n'.join([head, *(f"  {a:<{w}}  {b}" for a, b in rows), f"  {'training time':<{w}}  {m['wall_s']:.{1 if m['wall_s'] < 10 else 0}f} s"])
