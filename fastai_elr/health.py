@@ -114,7 +114,7 @@ def plot_noise_matrix(self:MislabelInterpretation, normalize:bool=True, how:str=
     vmax = 1 if normalize else max(np.nanmax(m), 1)
     im = ax.imshow(np.ma.masked_invalid(m), cmap=cm, norm=PowerNorm(0.5, vmin=0, vmax=vmax), interpolation='nearest')
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    fs = 10 if c <= max_text else max(3, min(8, 400 / c))
+    fs = 10 if c <= max_text else max(3, min(8, 600 / c))   # 100 classes: 6 points in cells of about 13
     ax.set_xticks(range(c)); ax.set_xticklabels(names, rotation=90, fontsize=fs)
     ax.set_yticks(range(c)); ax.set_yticklabels(names, fontsize=fs)
     if c <= max_text:
