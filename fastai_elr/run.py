@@ -306,6 +306,7 @@ def _save_fig(fig, path):
 def write_results(learn, cfg, out, wall, log=print):
     "metrics.json, mislabeled.csv and the plots under `out`; print the table"
     import matplotlib; matplotlib.use('Agg')
+    import fastai_elr.health   # the noise report's methods on MislabelInterpretation
     noise, hist = learn.dls.noise, learn.history
     held_out = bool(hist) and 'test_accuracy' in hist[0]     # validation on held-out noisy labels; the clean test set apart
     accs = [h['test_accuracy' if held_out else 'accuracy'] for h in hist]
@@ -319,10 +320,12 @@ def write_results(learn, cfg, out, wall, log=print):
              accuracy_selected=accs[sel] if held_out else None, selected_epoch=hist[sel]['epoch'] if held_out else None,
              accuracy_best=accs[best] if accs else None, best_epoch=hist[best]['epoch'] if accs else None,
              detection=det, history=hist,
-             noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean), kind=noise_kind(cfg)))
+             noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean), kind=noise_kind(cfg)),
+             noise_estimate=interp.noise_summary(), **({} if noise is None else dict(noise_rate_true=round(noise.rate, 4))))
     if getattr(learn, 'memorization', None) is not None and learn.memorization.counts:
         _save_fig(plot_memorization(learn), out/'memorization.png')
     _save_fig(interp.plot_top_mislabeled(min(16, len(df))), out/'top_mislabeled.png')
+    _save_fig(interp.plot_noise_matrix(), out/'noise_matrix.png')
     atomic_write_text(out/'metrics.json', json.dumps(m, indent=1, default=float))
     log(results_table(m))
 
