@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
-from .config import (METHODS, NOISES, DATASETS, BadInput, one_line, shipped_configs, resolve, check_data, check_out, checkpoint_file,
+from .config import (METHODS, NOISES, DATASETS, BadInput, one_line, shipped_configs, resolve, check_data, check_out, checkpoint_file, plus_schedule,
                                method_settings)
 
 # %% auto #0
@@ -39,8 +39,8 @@ def parser() -> argparse.ArgumentParser:
     a('--percent', type=float, help="noise rate injected into the training labels, in [0, 1)")
     a('--asym', nargs='?', const=True, type=_bool, help="asymmetric noise (class map of the dataset) instead of symmetric")
     a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)")
-    a('--lr_u', type=float, help="SOP: learning rate of the per-item u (default 30)")
-    a('--lr_v', type=float, help="SOP: learning rate of the per-item v (default 30)")
+    a('--lr_u', type=float, help="SOP: learning rate of the per-item u, per row at batch size 128 (default 60)")
+    a('--lr_v', type=float, help="SOP: learning rate of the per-item v, per row at batch size 128 (default 60)")
     a('--ratio_balance', type=float, help="SOP+: weight of the class-balance term (the paper: 0.1; default 0, off)")
     a('--name', help="name of the run (default: data, method and noise)")
     a('--method', choices=METHODS, help="ce: cross entropy; elr; elr_plus: two networks, mixup, weight averaging; sop: per-item noise parameters")
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         if args.dry_run:
             try: check_data(cfg)
             except BadInput as e: say('warning', e)
-            print(json.dumps(method_settings(cfg), indent=1)); return 0
+            print(json.dumps(method_settings(plus_schedule(cfg)), indent=1)); return 0
         if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
