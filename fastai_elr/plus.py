@@ -155,7 +155,7 @@ class ELRPlusCallback(Callback):
                  ema_frac:float=0.5, coef_frac:float=0.):
         check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step, ema_frac, coef_frac); buffer_dtype(dtype)
         store_attr()
-        self.schedule = None   # the (ealpha, ema_step, coef_step) in force, set at the first training epoch
+        self.ramps = None   # the (ealpha, ema_step, coef_step) in force, set at the first training epoch
         self.bufs, self._labels, self.unmixed, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
     @property
@@ -223,8 +223,8 @@ class ELRPlusCallback(Callback):
 
     def __repr__(self):
         given = {k: getattr(self, k) for k in ('ealpha', 'ema_step', 'coef_step')}
-        shown = {k: (f'{v:.5g}' if isinstance(v, float) else v) for k, v in (self.schedule or given).items()}
-        how = '' if self.schedule else f" (None: set by the first fit, ramps over {self.ema_frac:g}/{self.coef_frac:g} of its steps, a window of one epoch)"
+        shown = {k: (f'{v:.5g}' if isinstance(v, float) else v) for k, v in (self.ramps or given).items()}
+        how = '' if self.ramps else f" (None: set by the first fit, ramps over {self.ema_frac:g}/{self.coef_frac:g} of its steps, a window of one epoch)"
         return f"{type(self).__name__}(lam={self.lam:g}, beta={self.beta:g}, " + ', '.join(f'{k}={v}' for k, v in shown.items()) + ')' + how
 
     def _set_schedule(self, model):
@@ -235,7 +235,7 @@ class ELRPlusCallback(Callback):
             rec.copy_(torch.tensor(list(fit_schedule(self.n_epoch, len(self.dls.train), **given, ema_frac=self.ema_frac,
                                                      coef_frac=self.coef_frac).values()), dtype=torch.float64))
         ea, es, cs = rec.tolist()
-        self.schedule = {k: g if g is not None else v for (k, g), v in zip(given.items(), (ea, int(es), int(cs)))}
+        self.ramps = {k: g if g is not None else v for (k, g), v in zip(given.items(), (ea, int(es), int(cs)))}
 
     def before_fit(self):
         check_hparams(self.lam, self.beta)
@@ -307,7 +307,7 @@ class ELRPlusCallback(Callback):
         if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
         q = self.mix(t, k)
         if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
-        reg = self.lam * sigmoid_rampup(self.global_step, self.schedule['coef_step']) * elr_penalty(q, clamped_probs(z))
+        reg = self.lam * sigmoid_rampup(self.global_step, self.ramps['coef_step']) * elr_penalty(q, clamped_probs(z))
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
 
     def before_train(self):   # not at `before_fit`: `get_preds` fires that too
@@ -319,7 +319,7 @@ class ELRPlusCallback(Callback):
         if not (self.training and self._active): return
         model = get_model(self.learn.model)
         if model.emas is not None:
-            decay = ema_momentum(self.global_step, self.schedule['ealpha'], self.schedule['ema_step'], self.ema_update)
+            decay = ema_momentum(self.global_step, self.ramps['ealpha'], self.ramps['ema_step'], self.ema_update)
             for e, n in zip(model.emas, model.nets): e.decay = decay; e.update(n)
         self.global_step += 1
         model.step += 1
