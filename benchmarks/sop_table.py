@@ -72,7 +72,7 @@ def save(results, path):
     with open(tmp, 'w') as f: json.dump(results, f, indent=1); f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
 
-ALSO = {'SOP': 'label_noise'}   # a second row: SOP ranked by its learned noise
+ALSO = {'SOP': 'label_noise', 'SOP+': 'label_noise'}   # a second row: SOP ranked by its learned noise
 
 def table(results, seeds, model='mlp', epochs=15) -> str:
     "Markdown: one row per noise and method (ranked by its default score, and SOP also by `label_noise`), mean ± sd over the seeds"
