@@ -22,7 +22,7 @@ DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=
                 arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
                 schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0, buffer_dtype='float32',
                 device=None, malpha=1., ealpha=None, ema_step=None, ema_update=True, coef_step=None,   # ELR+'s None: set by the run, see `plus_schedule`
-                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=60., lr_v=60., ratio_balance=0.)
+                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=120., lr_v=120., ratio_balance=0.)
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
              arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',

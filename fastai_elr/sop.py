@@ -98,7 +98,7 @@ def running_stats_kept(model):
         for m, bs in zip(norms, saved):
             for k, b in bs.items(): setattr(m, k, b)
 
-# %% ../nbs/04a_sop.ipynb #acc8c9ac
+# %% ../nbs/04a_sop.ipynb #0055231c
 class KeepRaw(Transform):
     "First of a loader's batch transforms: keeps the batch as the loader made it (the raw items), for a second view"
     order = -1000
@@ -109,6 +109,8 @@ def _tfms(view) -> list: return list(view.fs if isinstance(view, Pipeline) else 
 
 class SecondView:
     "An independent second view of a training batch: `view2` (or the loader's own random batch transforms) on the raw items, then the loader's normalisation"
+    # from the raw batch, whose tensors still carry their types (`TensorImage`): fastai's transforms act on those only, and
+    # `learn.xb` holds plain tensors, on which they would silently do nothing
     def __init__(self, dl, view2=None):
         pipe = getattr(dl, 'after_batch', None)
         self.dl, self.keep = dl, None
@@ -151,9 +153,8 @@ class SecondView:
         raw = self.keep.raw if self.keep is not None and self.keep.raw is not None else (*xb, *yb)
         if not self.checked: self._check(raw, len(xb)); self.checked = True
         out = self.pre(raw)
-        if self.fn is None: return tuple(out[:len(xb)])
-        xs = tuple(self.fn(x) for x in out[:len(xb)])
-        return tuple(self.post((*xs, *out[len(xb):]))[:len(xb)])
+        if self.fn is not None: out = self.post((*(self.fn(x) for x in out[:len(xb)]), *out[len(xb):]))
+        return tuple(x.as_subclass(torch.Tensor) if isinstance(x, torch.Tensor) else x for x in out[:len(xb)])   # plain, as `learn.xb`
 
 # %% ../nbs/04a_sop.ipynb #74745f11
 class SOPCallback(Callback):
@@ -161,7 +162,7 @@ class SOPCallback(Callback):
     order = 0             # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
     default_score = 'self_confidence'  # what `MislabelInterpretation` ranks by: chosen by measurement, see below
-    def __init__(self, lr_u:float=60., lr_v:float=60., ratio_balance:float=0., ratio_consistency:float=0., view2=None,
+    def __init__(self, lr_u:float=120., lr_v:float=120., ratio_balance:float=0., ratio_consistency:float=0., view2=None,
                  ref_bs:int=REF_BS):  # the batch size at which `lr_u`, `lr_v` are plain SGD rates: the same per-row step at any other
         check_sop_hparams(lr_u, lr_v, ratio_balance, ratio_consistency, view2, ref_bs)
         store_attr()
