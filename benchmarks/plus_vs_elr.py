@@ -3,6 +3,7 @@
     python benchmarks/plus_vs_elr.py                                     # both datasets, 40% and 80% noise, seeds 0-2
     python benchmarks/plus_vs_elr.py --data digits --rates 0.4 --seeds 0 --epochs 20
     python benchmarks/plus_vs_elr.py --alternate 8                       # time only: 8 epochs of each, in turn
+    python benchmarks/plus_vs_elr.py --alternate 3 --data fashion_fast   # the same for `cnn_fast` on 20,000 items
     python benchmarks/plus_vs_elr.py --costs                             # time one training step and one teacher pass
 
 Each seed makes one noisy copy of the labels and trains ELR, then ELR+, on it; accuracy is on the clean test labels.
@@ -16,6 +17,8 @@ from fastai_elr.callback import ELRCallback
 from fastai_elr.plus import ELRPlusCallback
 from fastai_elr.data import digits_dls, fashion_mnist_dls
 from overhead import mlp   # the digits MLP of the overhead benchmark (this folder is on the path of a script run from it)
+from sop_table import light_aug
+from fastai_elr.run import cnn as cnn_fast
 
 def cnn():
     def block(ni, nf): return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1), nn.BatchNorm2d(nf), nn.ReLU(), nn.MaxPool2d(2))
@@ -24,13 +27,15 @@ def cnn():
 DATA = {  # loaders, model, epochs, learning rate
     'digits':  (lambda rate, seed: digits_dls(rate, seed=seed, bs=64), mlp, 80, 3e-3),
     'fashion': (lambda rate, seed: fashion_mnist_dls(rate, seed=seed, n_train=3000, n_valid=1000, bs=64), cnn, 60, 3e-3),
+    'fashion_fast': (lambda rate, seed: fashion_mnist_dls(rate, seed=seed, n_train=20000, bs=128, batch_tfms=light_aug()),
+                     lambda: cnn_fast(1, 10, first_stride=2), 15, 1e-2),   # the CNN rows of `sop_table.py`
 }
 
 class EpochTimes(Callback):
-    "Wall seconds of each epoch of a fit (training and validation)"
-    def before_fit(self): self.times = []
-    def before_epoch(self): self.start = time.perf_counter()
-    def after_epoch(self): self.times.append(time.perf_counter() - self.start)
+    "Wall and CPU seconds of each epoch of a fit (training and validation)"
+    def before_fit(self): self.times, self.cpu = getattr(self, 'times', []), getattr(self, 'cpu', [])
+    def before_epoch(self): self.start, self.cstart = time.perf_counter(), time.process_time()
+    def after_epoch(self): self.times.append(time.perf_counter() - self.start); self.cpu.append(time.process_time() - self.cstart)
 
 def learner(data, rate, method, seed=0, n_ep=None, ema_frac=0.5, ema_window=1.):
     "A learner for one method on one seed's noisy copy of `data`"
@@ -40,10 +45,10 @@ def learner(data, rate, method, seed=0, n_ep=None, ema_frac=0.5, ema_window=1.):
     set_seed(seed, reproducible=True)
     # The paper's EMA (ealpha=0.997, about 330 steps) averages over about one CIFAR epoch and ramps up over 40000 of
     # ~78000 steps; runs this short keep the same proportions: a window of `ema_window` epochs, a ramp of `ema_frac`.
-    plus = dict(ealpha=1 - 1 / (ema_window * len(dls.train)), ema_step=int(ema_frac * n_ep * len(dls.train)))
+    plus = dict(ealpha=1 - 1 / (ema_window * len(dls.train)), ema_frac=ema_frac)   # ELRPlusCallback()'s defaults: 1 epoch, 0.5
     cb = ELRCallback() if method == 'ELR' else ELRPlusCallback(**plus)
     learn = Learner(dls, model(), metrics=accuracy, cbs=cb)
-    if model is cnn: learn.to_channelslast(use_amp=False)   # the faster memory layout for convolutions on CPU
+    if data != 'digits': learn.to_channelslast(use_amp=False)   # the faster memory layout for convolutions on CPU
     return learn
 
 def train(data, rate, method, seed=0, epochs=None, ema_frac=0.5, ema_window=1.):
@@ -61,7 +66,7 @@ def step_costs(data, reps=30):
     make_dls, model, _, _ = DATA[data]
     x, y = (t.as_subclass(torch.Tensor) for t in make_dls(0.4, 0).one_batch())   # plain tensors: no fastai dispatch
     net, teacher = model(), model()
-    if model is cnn: net, teacher = (m.to(memory_format=torch.channels_last) for m in (net, teacher))
+    if data != 'digits': net, teacher = (m.to(memory_format=torch.channels_last) for m in (net, teacher))
     opt = torch.optim.Adam(net.parameters())
     def step():
         opt.zero_grad(); nn.functional.cross_entropy(net(x), y).backward(); opt.step()
@@ -74,13 +79,13 @@ def step_costs(data, reps=30):
     return median_time(step), median_time(teach)
 
 def alternate(data, repeats=8):
-    "Median wall seconds per epoch of ELR and ELR+, their epochs taken in turn so both meet the same machine load"
+    "Median wall and CPU seconds per epoch of ELR and ELR+, their epochs taken in turn so both meet the same machine load"
     learns = [learner(data, 0.4, m, n_ep=repeats + 1) for m in ('ELR', 'ELR+')]
     timers = [EpochTimes() for _ in learns]
     for i in range(repeats + 1):   # the first epoch of each warms up and is not counted
         for learn, timer in zip(learns, timers):
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=timer if i else None)
-    return [statistics.median(t.times) for t in timers]
+    return [(statistics.median(t.times), statistics.median(t.cpu)) for t in timers]
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -103,8 +108,9 @@ def main():
         return
     if a.alternate:
         for data in a.data:
-            t0, t1 = alternate(data, a.alternate)
-            print(f"{data:8} seconds per epoch, {a.alternate} epochs each in turn: ELR {t0:.2f}, ELR+ {t1:.2f}, ratio {t1/t0:.2f}")
+            (t0, c0), (t1, c1) = alternate(data, a.alternate)
+            print(f"{data:8} median seconds per epoch, {a.alternate} epochs each in turn: wall ELR {t0:.2f}, ELR+ {t1:.2f}, "
+                  f"ratio {t1/t0:.2f}; CPU ELR {c0:.2f}, ELR+ {c1:.2f}, ratio {c1/c0:.2f}", flush=True)
         return
     print(f"{'data':8} {'noise':>5} {'seed':>4} {'ELR acc':>8} {'ELR+ acc':>8} {'ELR s/ep':>8} {'ELR+ s/ep':>9} {'ratio':>5}")
     for data in a.data:

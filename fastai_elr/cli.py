@@ -8,7 +8,7 @@ import argparse, json, os, shlex, sys, warnings
 from pathlib import Path
 from .quiet import quiet_dependencies
 from .config import (METHODS, NOISES, DATASETS, DEFAULTS, DATA_DEFAULTS, BadInput, one_line, shipped_configs, resolve, check_data,
-                               check_out, checkpoint_file, method_settings)
+                               check_out, checkpoint_file, method_settings, plus_schedule)
 from .runfolder import check_free, os_error_line
 
 # %% auto #0
@@ -58,8 +58,8 @@ def parser() -> argparse.ArgumentParser:
     a('--percent', type=float, help="noise rate injected into the training labels, in [0, 1) (default: 0.4; none on your own data)")
     a('--asym', action=argparse.BooleanOptionalAction, help="asymmetric noise (class map of the dataset) instead of symmetric (default: symmetric)")
     a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)" + _d('ealpha'))
-    a('--lr-u', type=float, dest='lr_u', help="SOP: learning rate of the per-item u" + _d('lr_u')); alias('--lr_u', 'lr_u', type=float)
-    a('--lr-v', type=float, dest='lr_v', help="SOP: learning rate of the per-item v" + _d('lr_v')); alias('--lr_v', 'lr_v', type=float)
+    a('--lr-u', type=float, dest='lr_u', help="SOP: learning rate of the per-item u, per row at batch size 128" + _d('lr_u')); alias('--lr_u', 'lr_u', type=float)
+    a('--lr-v', type=float, dest='lr_v', help="SOP: learning rate of the per-item v, per row at batch size 128" + _d('lr_v')); alias('--lr_v', 'lr_v', type=float)
     a('--ratio-balance', type=float, dest='ratio_balance', help="SOP+: weight of the class-balance term (the paper: 0.1)" + _d('ratio_balance') + "; 0 is off")
     alias('--ratio_balance', 'ratio_balance', type=float)
     a('--name', help="name of the run (default: data, method and noise)")
@@ -117,7 +117,7 @@ def main(argv=None) -> int:
         cfg, out, ck = settings(args, warn=notes.append)
         for m in notes: say('warning', m)   # once the settings are known to be usable
         if args.dry_run:   # the settings, then every check a run makes before it writes: the data's too
-            print(json.dumps(method_settings(cfg), indent=1), flush=True)
+            print(json.dumps(method_settings(plus_schedule(cfg)), indent=1), flush=True)
             check_data(cfg)
             if ck is not None:
                 from fastai_elr.runfolder import saved_settings, check_identity

@@ -12,8 +12,8 @@ from pathlib import Path
 __all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
            'RUN_IDENTITY', 'CIFAR', 'ITEM_REF', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'one_line', 'is_original',
            'from_original', 'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch',
-           'run_name', 'differences', 'data_defaults', 'resolve', 'method_settings', 'holds_run', 'checkpoint_file',
-           'check_out']
+           'run_name', 'differences', 'data_defaults', 'resolve', 'plus_schedule', 'method_settings', 'holds_run',
+           'checkpoint_file', 'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
@@ -21,12 +21,12 @@ SOP_KEYS = ('lr_u', 'lr_v', 'ratio_balance')
 DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=None, n_valid=None, size=None,
                 arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
                 schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0, buffer_dtype='float32',
-                device=None, malpha=1., ealpha=0.997, ema_step=40000, ema_update=True, coef_step=0,
-                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=30., lr_v=30., ratio_balance=0.)
+                device=None, malpha=1., ealpha=None, ema_step=None, ema_update=True, coef_step=None,   # ELR+'s None: set by the run, see `plus_schedule`
+                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=120., lr_v=120., ratio_balance=0.)
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
              arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',
-             noise='str', pipeline='str', seed='int', buffer_dtype='str', device='str?', malpha='float', ealpha='float', ema_step='int', ema_update='bool', coef_step='int',
+             noise='str', pipeline='str', seed='int', buffer_dtype='str', device='str?', malpha='float', ealpha='float?', ema_step='int?', ema_update='bool', coef_step='int?',
              label_correction='bool', second_net='bool', mixup='bool', ema='bool', lr_u='float', lr_v='float', ratio_balance='float')
 METHODS = ('ce', 'elr', 'elr_plus', 'sop')
 NOISES = ('exact', 'paper', 'idn')
@@ -299,6 +299,10 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     base = read_config(run_config, warn) if run_config is not None else {}
     f, raw = config_file(config) if config is not None else (None, {})
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
+    e0 = (raw.get('trainer', {}) if is_original(raw) else raw).get('epochs')   # a config's ELR+ ramps: the same share of a run of other --epochs
+    if given.get('method') == 'elr_plus' and e0 and flags.get('epochs', e0) != e0 and any(given.get(k) for k in ('ema_step', 'coef_step')):
+        given.update({k: round(given[k] * flags['epochs'] / e0) for k in ('ema_step', 'coef_step') if given.get(k) is not None})
+        warn(f"ema_step and coef_step scaled by --epochs {flags['epochs']} over the config's {e0} epochs: {given.get('ema_step')} and {given.get('coef_step')} steps")
     if run_config is None and 'data' in flags and 'data_path' not in flags: given['data_path'] = None   # a dataset named here replaces the config's folder
     data = given.get('data', base.get('data', DEFAULTS['data']))
     cfg = {**DEFAULTS, **data_defaults(data), **base}   # later layers override earlier ones
@@ -314,6 +318,14 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     return cfg
 
 # %% ../nbs/08a_config.ipynb #1816b7d2
+def plus_schedule(cfg:dict, n_batches:int=None) -> dict:
+    "`cfg` with ELR+'s schedule left to the run (None) set for `n_batches` training batches per epoch (if None, a built-in dataset's)"
+    if cfg['method'] != 'elr_plus' or None not in (cfg['ealpha'], cfg['ema_step'], cfg['coef_step']): return cfg
+    n = n_batches or ((cfg['n_train'] or 60000) if cfg['data'] == 'fashion_mnist' else 1438 if cfg['data'] == 'digits' else 0) // cfg['bs']
+    if not n: return cfg   # your data: known once it is read
+    from fastai_elr.plus import fit_schedule
+    return {**cfg, **fit_schedule(cfg['epochs'], min(n, cfg['num_batches'] or n), cfg['ealpha'], cfg['ema_step'], cfg['coef_step'])}
+
 def method_settings(cfg:dict) -> dict:
     "`cfg` without the settings its method does not use: what `config.json` and `--dry-run` show"
     m = cfg['method']

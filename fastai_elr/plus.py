@@ -22,8 +22,8 @@ from .callback import (ELRCallback, single_label, refuse_other_methods, check_fi
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
-__all__ = ['sigmoid_rampup', 'ema_momentum', 'check_plus_hparams', 'shuffle_entries', 'vision_twin', 'layer_keys', 'modes_of',
-           'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
+__all__ = ['sigmoid_rampup', 'ema_momentum', 'fit_schedule', 'check_plus_hparams', 'shuffle_entries', 'vision_twin', 'layer_keys',
+           'modes_of', 'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
 
 # %% ../nbs/04_plus.ipynb #3b6c6729
 def sigmoid_rampup(step, length):
@@ -35,13 +35,24 @@ def ema_momentum(step, ealpha, ema_step, ema_update=True):
     "EMA momentum at global step `step`: `ealpha` ramped over `ema_step`, or the mean-teacher warm start"
     return ealpha * sigmoid_rampup(step + 1, ema_step) if ema_update else min(1 - 1 / (step + 1), ealpha)
 
+def fit_schedule(n_epoch, n_batches, ealpha=None, ema_step=None, coef_step=None, ema_frac=0.5, coef_frac=0.) -> dict:
+    "ELR+'s schedule for a fit of `n_epoch` epochs of `n_batches` steps: given settings as they are, the others in the original's proportions"
+    # the original CIFAR-10 run: 78,200 steps of 391 batches, EMA ramp 40,000 steps (about half), ealpha 0.997 (1 - 1/391: one epoch)
+    steps = n_epoch * n_batches
+    return dict(ealpha=1 - 1 / n_batches if ealpha is None else ealpha,
+                ema_step=round(ema_frac * steps) if ema_step is None else ema_step,
+                coef_step=round(coef_frac * steps) if coef_step is None else coef_step)
+
 # %% ../nbs/04_plus.ipynb #fd4643b6
-def check_plus_hparams(malpha, ealpha, ema_step=0, coef_step=0):
-    "Fail clearly when an ELR+ hyperparameter is out of range"
+def check_plus_hparams(malpha, ealpha=None, ema_step=None, coef_step=None, ema_frac=0.5, coef_frac=0.):
+    "Fail clearly when an ELR+ hyperparameter is out of range (`None`: set by the fit)"
     if not malpha > 0: raise ValueError(f"malpha must be > 0 (mixup draws its weight from Beta(malpha, malpha); the paper uses 1), got {malpha}")
-    if not 0 <= ealpha < 1: raise ValueError(f"ealpha must be in [0, 1) (the EMA momentum; the paper uses 0.997), got {ealpha}")
+    if ealpha is not None and not 0 <= ealpha < 1:
+        raise ValueError(f"ealpha must be in [0, 1) (the EMA momentum; the paper uses 0.997), or None (a window of one epoch), got {ealpha}")
     for nm, v in (('ema_step', ema_step), ('coef_step', coef_step)):
-        if not v >= 0: raise ValueError(f"{nm} must be >= 0 (a ramp length in optimizer steps; 0 means no ramp), got {v}")
+        if v is not None and not v >= 0: raise ValueError(f"{nm} must be >= 0 (a ramp length in optimizer steps; 0 means no ramp), or None (a share of the fit), got {v}")
+    for nm, v in (('ema_frac', ema_frac), ('coef_frac', coef_frac)):
+        if not 0 <= v <= 1: raise ValueError(f"{nm} must be in [0, 1] (the share of the fit's steps the ramp takes), got {v}")
 
 # %% ../nbs/04_plus.ipynb #9746740d
 def shuffle_entries(model, only=None):
@@ -91,6 +102,7 @@ class ELRPlusModel(nn.Module):
         self.emas = nn.ModuleList([ModelEmaV3(n, exclude_buffers=True).requires_grad_(False) for n in nets]) if ema else None
         self.register_buffer('step', torch.tensor(0))         # global step of the schedules
         self.register_buffer('ready', torch.tensor(False))    # whether the second network has its own initialisation
+        self.register_buffer('schedule', torch.full((3,), float('nan'), dtype=torch.float64))  # (ealpha, ema_step, coef_step) of the run, once set
         self.outs, self.inputs = None, None
 
     def forward(self, *x):
@@ -99,6 +111,10 @@ class ELRPlusModel(nn.Module):
         outs = [n(*xi) for n, xi in zip(self.nets, xs)]
         if self.training: self.outs = outs   # each network's logits, for its own loss
         return outs[0] if len(outs) == 1 else torch.stack(outs).mean(0)
+
+    def _load_from_state_dict(self, state, prefix, *args, **kwargs):
+        state.setdefault(prefix + 'schedule', torch.full((3,), float('nan'), dtype=torch.float64))   # a checkpoint from before it was kept
+        super()._load_from_state_dict(state, prefix, *args, **kwargs)
 
     def train(self, mode=True):
         super().train(mode)
@@ -129,12 +145,17 @@ class ELRPlusCallback(Callback):
     "ELR+: two networks, each with targets from the other's weight average, and mixup inside the ELR regulariser"
     order = ELRCallback.order  # inside MixedPrecision's autocast, before GradientAccumulation scales the loss
     handles_noise = True       # one noise-handling callback per learner
-    def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1., ealpha:float=0.997, ema_step:int=40000,
-                 ema_update:bool=True, coef_step:int=0, label_correction:bool=False, second_net:bool=True,
-                 mixup:bool=True, ema:bool=True, model2:nn.Module|Callable=None,
-                 dtype=torch.float32):  # the buffers' storage dtype
-        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step); buffer_dtype(dtype)
+    def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1.,
+                 ealpha:float=None,   # EMA momentum; None: `1 - 1/len(dls.train)`, a window of one epoch
+                 ema_step:int=None,   # steps of the EMA's ramp; None: `ema_frac` of the fit's steps
+                 ema_update:bool=True,
+                 coef_step:int=None,  # steps of the regulariser's ramp; None: `coef_frac` of the fit's steps
+                 label_correction:bool=False, second_net:bool=True, mixup:bool=True, ema:bool=True, model2:nn.Module|Callable=None,
+                 dtype=torch.float32,  # the buffers' storage dtype
+                 ema_frac:float=0.5, coef_frac:float=0.):
+        check_hparams(lam, beta); check_plus_hparams(malpha, ealpha, ema_step, coef_step, ema_frac, coef_frac); buffer_dtype(dtype)
         store_attr()
+        self.ramps = None   # the (ealpha, ema_step, coef_step) in force, set at the first training epoch
         self.bufs, self._labels, self.unmixed, self.mixes, self.nonfinite = None, None, None, None, NonFiniteRows()
 
     @property
@@ -200,8 +221,25 @@ class ELRPlusCallback(Callback):
         for e, n in zip(model.emas or [], model.nets): e.set(n)
         model.ready.fill_(True)
 
+    def __repr__(self):
+        given = {k: getattr(self, k) for k in ('ealpha', 'ema_step', 'coef_step')}
+        shown = {k: (f'{v:.5g}' if isinstance(v, float) else v) for k, v in (self.ramps or given).items()}
+        how = '' if self.ramps else f" (None: set by the first fit, ramps over {self.ema_frac:g}/{self.coef_frac:g} of its steps, a window of one epoch)"
+        return f"{type(self).__name__}(lam={self.lam:g}, beta={self.beta:g}, " + ', '.join(f'{k}={v}' for k, v in shown.items()) + ')' + how
+
+    def _set_schedule(self, model):
+        "The schedule in force: the settings given, the rest from the model's record of its run, or made now from this fit's length"
+        given = dict(ealpha=self.ealpha, ema_step=self.ema_step, coef_step=self.coef_step)
+        rec = model.schedule
+        if torch.isnan(rec).any():   # the run's first training epoch: a share of this fit, recorded in the model (saved with it)
+            rec.copy_(torch.tensor(list(fit_schedule(self.n_epoch, len(self.dls.train), **given, ema_frac=self.ema_frac,
+                                                     coef_frac=self.coef_frac).values()), dtype=torch.float64))
+        ea, es, cs = rec.tolist()
+        self.ramps = {k: g if g is not None else v for (k, g), v in zip(given.items(), (ea, int(es), int(cs)))}
+
     def before_fit(self):
-        check_hparams(self.lam, self.beta); check_plus_hparams(self.malpha, self.ealpha, self.ema_step, self.coef_step)
+        check_hparams(self.lam, self.beta)
+        check_plus_hparams(self.malpha, self.ealpha, self.ema_step, self.coef_step, self.ema_frac, self.coef_frac)
         check_fit(self.learn, self)
         sample_index(self.learn)
         model = self._wrap()
@@ -269,17 +307,19 @@ class ELRPlusCallback(Callback):
         if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
         q = self.mix(t, k)
         if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
-        reg = self.lam * sigmoid_rampup(self.global_step, self.coef_step) * elr_penalty(q, clamped_probs(z))
+        reg = self.lam * sigmoid_rampup(self.global_step, self.ramps['coef_step']) * elr_penalty(q, clamped_probs(z))
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
 
-    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def before_train(self):   # not at `before_fit`: `get_preds` fires that too
+        check_trainable(self.learn, type(self).__name__)
+        if self._active: self._set_schedule(get_model(self.learn.model))
     def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def after_step(self):
         if not (self.training and self._active): return
         model = get_model(self.learn.model)
         if model.emas is not None:
-            decay = ema_momentum(self.global_step, self.ealpha, self.ema_step, self.ema_update)
+            decay = ema_momentum(self.global_step, self.ramps['ealpha'], self.ramps['ema_step'], self.ema_update)
             for e, n in zip(model.emas, model.nets): e.decay = decay; e.update(n)
         self.global_step += 1
         model.step += 1

@@ -22,7 +22,7 @@ from fastai.optimizer import SGD, Adam
 from fastai.layers import ConvLayer, Flatten
 from fastai.vision.learner import vision_learner, default_split
 from fastai.torch_core import trainable_params
-from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings
+from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings, plus_schedule
 from .checkpoint import atomic_write, atomic_write_text
 from .runfolder import run_lock, check_free, clear_stale, finished, saved_settings, check_identity, os_error_line
 from .callback import ELRCallback
@@ -255,6 +255,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     if ck is not None: check_identity(saved_settings(ck), cfg, ck.parent)   # the run's config.json says what its checkpoint was trained with
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
+    cfg = plus_schedule(cfg, len(dls.train))  # ELR+'s schedule for this run's length, in config.json and kept by -r
     dls.to(process_device() if procs > 1 else pick_device(cfg['device']))
     mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
     test = [D.TestSetAccuracy()] if len(dls.loaders) > 2 else []   # a held-out split validates: the test set is reported apart

@@ -10,14 +10,18 @@ from fastcore.foundation import L
 from fasttransform import Pipeline, Transform
 from fastai.callback.core import Callback
 from fastai.torch_core import num_distrib
+from fastai.data.transforms import Normalize
+from fastai.vision.augment import RandTransform, LightingTfm
+from torch.nn.modules.batchnorm import _NormBase
+from contextlib import contextmanager
 from .indices import sample_index
 from .loss import check_state_keys, check_item_fit
 from .callback import single_label, check_fit, check_trainable, train_shape, NonFiniteRows, other_data_error
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
-__all__ = ['SOP_EPS', 'sop_noise', 'noisy_prediction', 'class_balance', 'consistency', 'sop_loss', 'check_sop_hparams',
-           'check_sop_state', 'SOPCallback']
+__all__ = ['SOP_EPS', 'REF_BS', 'sop_noise', 'noisy_prediction', 'class_balance', 'consistency', 'sop_loss', 'check_sop_hparams',
+           'check_sop_state', 'running_stats_kept', 'KeepRaw', 'SecondView', 'SOPCallback']
 
 # %% ../nbs/04a_sop.ipynb #8fa0ca15
 SOP_EPS = 1e-4
@@ -52,15 +56,15 @@ def sop_loss(logits, y, u, v, ratio_balance:float=0., logits2=None, ratio_consis
     return loss
 
 # %% ../nbs/04a_sop.ipynb #5c24933d
-def check_sop_hparams(lr_u, lr_v, ratio_balance=0., ratio_consistency=0., view2=None):
+REF_BS = 128   # the batch size SOP's published rates were set at: `lr_u`, `lr_v` mean per-row steps at this size
+
+def check_sop_hparams(lr_u, lr_v, ratio_balance=0., ratio_consistency=0., view2=None, ref_bs=REF_BS):
     "Fail clearly when a hyperparameter of SOP is out of range"
     for nm, lr in (('lr_u', lr_u), ('lr_v', lr_v)):
         if not lr > 0: raise ValueError(f"{nm} must be > 0 (the SGD learning rate of SOP's per-item parameters; the paper uses 1 to 100), got {lr}")
     for nm, r in (('ratio_balance', ratio_balance), ('ratio_consistency', ratio_consistency)):
         if not r >= 0: raise ValueError(f"{nm} must be >= 0 (the weight of an SOP+ term; 0 turns it off), got {r}")
-    if ratio_consistency and view2 is None:
-        raise ValueError("ratio_consistency > 0 needs a second view of each item: pass `view2`, e.g. "
-                         "`view2=aug_transforms()` (batch transforms) or a function of the input tensor.")
+    if not ref_bs > 0: raise ValueError(f"ref_bs must be > 0 (the batch size lr_u and lr_v refer to; the paper's is 128), got {ref_bs}")
     if view2 is not None and not ratio_consistency:
         raise ValueError("view2 is only used by the consistency term: pass ratio_consistency > 0 (the paper uses 0.9), or leave view2 out.")
 
@@ -75,16 +79,82 @@ def check_sop_state(state, n_items:int=None, n_classes:int=None):
     check_item_fit('the SOP parameters', *v.shape, labels, n_items, n_classes)
     if not (torch.isfinite(u).all() and torch.isfinite(v).all()): raise ValueError("SOP's u or v hold NaN or infinite values: the file is damaged")
 
-def _as_view(view2):
-    "`view2` as a function of one input tensor: fastai transforms run in training mode, other callables as they are"
-    if view2 is None or not isinstance(view2, (Transform, Pipeline, list, tuple)): return view2
-    return Pipeline(list(view2.fs if isinstance(view2, Pipeline) else L(view2)), split_idx=0)
-
 def _grad_scale(learn):
     "The factor mixed precision's `GradScaler` multiplied this step's gradients by (1 without one)"
     scaler = getattr(learn, 'scaler', None)
     if scaler is None or not scaler.is_enabled(): return 1.
     return scaler._scale   # on the device: `get_scale()` would make the host wait for it
+
+@contextmanager
+def running_stats_kept(model):
+    "Let `model` run in training mode without changing its normalisation layers' running statistics"
+    keys = ('running_mean', 'running_var', 'num_batches_tracked')
+    norms = [m for m in model.modules() if isinstance(m, _NormBase) and m.track_running_stats and m.running_mean is not None]
+    saved = [{k: getattr(m, k) for k in keys} for m in norms]
+    for m, bs in zip(norms, saved):   # the pass updates copies: the originals stay as the first pass's backward saved them
+        for k, b in bs.items(): setattr(m, k, None if b is None else b.clone())
+    try: yield
+    finally:
+        for m, bs in zip(norms, saved):
+            for k, b in bs.items(): setattr(m, k, b)
+
+# %% ../nbs/04a_sop.ipynb #0055231c
+class KeepRaw(Transform):
+    "First of a loader's batch transforms: keeps the batch as the loader made it (the raw items), for a second view"
+    order = -1000
+    def __init__(self): super().__init__(); self.raw = None
+    def __call__(self, b, **kwargs): self.raw = b; return b
+
+def _tfms(view) -> list: return list(view.fs if isinstance(view, Pipeline) else L(view))
+
+class SecondView:
+    "An independent second view of a training batch: `view2` (or the loader's own random batch transforms) on the raw items, then the loader's normalisation"
+    # from the raw batch, whose tensors still carry their types (`TensorImage`): fastai's transforms act on those only, and
+    # `learn.xb` holds plain tensors, on which they would silently do nothing
+    def __init__(self, dl, view2=None):
+        pipe = getattr(dl, 'after_batch', None)
+        self.dl, self.keep = dl, None
+        if isinstance(pipe, Pipeline):
+            self.keep = next((t for t in pipe.fs if isinstance(t, KeepRaw)), None)
+            if self.keep is None: self.keep = KeepRaw(); pipe.add(self.keep)
+        tfms = [t for t in _tfms(pipe) if not isinstance(t, KeepRaw)] if isinstance(pipe, Pipeline) else []
+        norm = [t for t in tfms if isinstance(t, Normalize)]
+        base = [t for t in tfms if not isinstance(t, (Normalize, RandTransform))]
+        if view2 is None:
+            if not any(isinstance(t, RandTransform) for t in tfms):
+                raise ValueError("SOP+'s consistency term draws its second view from the training loader's random batch transforms, "
+                    "but it has none, so both views would be the same: add augmentation (`batch_tfms=aug_transforms()`) or pass "
+                    "`view2` (batch transforms, or a function of the un-normalised input).")
+            self.pre, self.fn, self.post = Pipeline(tfms, split_idx=0), None, None
+        elif isinstance(view2, (Transform, Pipeline, list, tuple)):   # they take the place of the loader's random transforms
+            self.pre, self.fn, self.post = Pipeline(base + norm + _tfms(view2), split_idx=0), None, None
+        elif callable(view2): self.pre, self.fn, self.post = Pipeline(base, split_idx=0), view2, Pipeline(norm, split_idx=0)
+        else: raise TypeError(f"view2 must be batch transforms or a function of the input batch, got {type(view2).__name__}")
+        self.checked = False
+
+    def close(self):
+        "Take the raw-batch keeper out of the loader"
+        pipe = getattr(self.dl, 'after_batch', None)
+        if isinstance(pipe, Pipeline) and self.keep is not None: pipe.fs = pipe.fs.filter(lambda t: t is not self.keep)
+
+    def _check(self, raw, n_inp):
+        "Refuse lighting transforms (they clamp to [0, 1]) on inputs outside [0, 1]"
+        light = [t for t in self.pre.fs if isinstance(t, LightingTfm)]
+        if not light: return
+        xs = Pipeline([t for t in self.pre.fs if t.order < min(t.order for t in light) and not isinstance(t, RandTransform)], split_idx=0)(raw)[:n_inp]
+        lo, hi = min(float(x.min()) for x in xs), max(float(x.max()) for x in xs)
+        if lo < -1e-3 or hi > 1 + 1e-3:
+            raise ValueError(f"SOP+'s second view applies {type(light[0]).__name__}, a lighting transform that clamps its input to [0, 1], "
+                f"to inputs in [{lo:.2f}, {hi:.2f}]: it would squash them. Normalise in the loader's batch transforms (`Normalize` runs "
+                "after the lighting ones) rather than in the items, or leave the lighting transforms out of `view2`.")
+
+    def __call__(self, xb, yb):
+        "The second view of the inputs of the batch whose inputs (first view) are `xb`"
+        raw = self.keep.raw if self.keep is not None and self.keep.raw is not None else (*xb, *yb)
+        if not self.checked: self._check(raw, len(xb)); self.checked = True
+        out = self.pre(raw)
+        if self.fn is not None: out = self.post((*(self.fn(x) for x in out[:len(xb)]), *out[len(xb):]))
+        return tuple(x.as_subclass(torch.Tensor) if isinstance(x, torch.Tensor) else x for x in out[:len(xb)])   # plain, as `learn.xb`
 
 # %% ../nbs/04a_sop.ipynb #74745f11
 class SOPCallback(Callback):
@@ -92,11 +162,12 @@ class SOPCallback(Callback):
     order = 0             # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
     default_score = 'self_confidence'  # what `MislabelInterpretation` ranks by: chosen by measurement, see below
-    def __init__(self, lr_u:float=30., lr_v:float=30., ratio_balance:float=0., ratio_consistency:float=0., view2=None):
-        check_sop_hparams(lr_u, lr_v, ratio_balance, ratio_consistency, view2)
+    def __init__(self, lr_u:float=120., lr_v:float=120., ratio_balance:float=0., ratio_consistency:float=0., view2=None,
+                 ref_bs:int=REF_BS):  # the batch size at which `lr_u`, `lr_v` are plain SGD rates: the same per-row step at any other
+        check_sop_hparams(lr_u, lr_v, ratio_balance, ratio_consistency, view2, ref_bs)
         store_attr()
         self.u = self.v = self._labels = None
-        self._pending, self.nonfinite = [], NonFiniteRows()
+        self._pending, self._view, self.nonfinite = [], None, NonFiniteRows()
 
     @property
     def labels(self):
@@ -117,16 +188,19 @@ class SOPCallback(Callback):
         return torch.where(self._labels[:, None] >= 0, F.one_hot(self._labels.clamp_min(0), self.v.shape[1]).float() - self.noise, 0)
 
     def before_fit(self):
-        check_sop_hparams(self.lr_u, self.lr_v, self.ratio_balance, self.ratio_consistency, self.view2)
+        check_sop_hparams(self.lr_u, self.lr_v, self.ratio_balance, self.ratio_consistency, self.view2, self.ref_bs)
         self._active, self._ready, self._skipped = not hasattr(self.learn, 'lr_finder'), False, False
         if not self._active: return
         if num_distrib() > 1: raise ValueError("SOPCallback trains in one process: under several processes each would step its "
             "own copy of u and v on its own share of the items, and the copies would part. Train on one device.")
         check_fit(self.learn, self, "it averages the losses of two labels on mixed inputs, while SOP's "
             "parameters belong to one item and its loss to one label. Remove it; SOP+'s own augmentation is a second view "
-            "of each item (`ratio_consistency=0.9, view2=aug_transforms()`).")
+            "of each item (`ratio_consistency=0.9`).")
         sample_index(self.learn)
-        self._view = _as_view(self.view2)
+        self._view = SecondView(self.dls.train, self.view2) if self.ratio_consistency else None
+
+    def after_fit(self):
+        if self._view is not None: self._view.close(); self._view = None
 
     def _prepare(self):
         "Once per fit, at the first training batch: make or check the per-item parameters"
@@ -144,15 +218,24 @@ class SOPCallback(Callback):
         if not self._ready: self._prepare()
         idx = self.learn.sample_index.idxs
         u, v = self.u[idx].requires_grad_(), self.v[idx].requires_grad_()   # leaves: their gradients are the rows' SGD steps
-        z2 = self.learn.model(*[self._view(x) for x in self.xb]) if self.ratio_consistency else None
+        z2 = None
+        if self._view is not None:
+            with running_stats_kept(self.learn.model): z2 = self.learn.model(*self._view(self.xb, self.yb))   # BatchNorm's statistics: the first view's
         with torch.autocast(self.pred.device.type, enabled=False):
             loss = sop_loss(self.pred, y, u, v, self.ratio_balance, z2, self.ratio_consistency)
         ok = torch.isfinite(self.pred.detach()).all(1)   # decided on the device: no host sync in the batch loop
-        self._pending.append((idx, u, v, ok))
-        self._labels[idx] = torch.where(ok, y, self._labels[idx])
-        self.nonfinite.add(ok, self.iter)
         self.learn.loss_grad = loss
         self.learn.loss = loss.detach().clone()
+        self._pending.append([idx, u, v, ok, self.learn.loss])   # the loss before any callback rescales `loss_grad` (in place)
+        self._labels[idx] = torch.where(ok, y, self._labels[idx])
+        self.nonfinite.add(ok, self.iter)
+
+    def before_backward(self):
+        "The factor from this batch's gradients of its rows to their steps: `B / ref_bs` of the per-item gradient's, whatever scaled the loss since"
+        if not (self.training and self._active and self._pending): return   # once per batch, right after its `after_loss`
+        ratio = self.learn.loss_grad.detach() / self._pending[-1][-1]   # e.g. `GradientAccumulation` divides the loss by its steps
+        ratio = torch.where(torch.isfinite(ratio) & (ratio != 0), ratio, 1.)   # a non-finite loss: its finite rows keep the plain scale
+        self._pending[-1][-1] = len(self._pending[-1][0]) / self.ref_bs / ratio
 
     def after_cancel_step(self): self._skipped = True   # e.g. mixed precision found an overflow: the network drops its gradients
 
@@ -162,10 +245,10 @@ class SOPCallback(Callback):
         pending, self._pending = self._pending, []
         if self._skipped: self._skipped = False; return
         scale = _grad_scale(self.learn)
-        for idx, u, v, ok in pending:
+        for idx, u, v, ok, factor in pending:
             for param, rows, lr in ((self.u, u, self.lr_u), (self.v, v, self.lr_v)):
                 if rows.grad is None: continue   # no backward pass for that batch
-                g = rows.grad / scale
+                g = rows.grad * (factor / scale)
                 param.index_add_(0, idx, torch.where(ok[:, None] & torch.isfinite(g), g, 0), alpha=-lr)
 
     def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
@@ -196,4 +279,4 @@ class SOPCallback(Callback):
         self._pending = []
 
     def __getstate__(self):  # `learn.export` pickles the callbacks: leave the per-item parameters out
-        return {k: (None if k in ('u', 'v', '_labels') else [] if k == '_pending' else v) for k, v in self.__dict__.items()}
+        return {k: (None if k in ('u', 'v', '_labels', '_view') else [] if k == '_pending' else v) for k, v in self.__dict__.items()}
