@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     a('--malpha', type=float, help="mixup's Beta(alpha, alpha) parameter (ELR+)" + _d('malpha'))
     a('--percent', type=float, help="noise rate injected into the training labels, in [0, 1) (default: 0.4; none on your own data)")
     a('--asym', action=argparse.BooleanOptionalAction, help="asymmetric noise (class map of the dataset) instead of symmetric (default: symmetric)")
-    a('--ealpha', type=float, help="momentum of the weight averaging (ELR+)" + _d('ealpha'))
+    a('--ealpha', type=float, help="momentum of the weight averaging (ELR+) (default: a window of one epoch, 1 - 1/batches per epoch)")
     a('--lr-u', type=float, dest='lr_u', help="SOP: learning rate of the per-item u, per row at batch size 128" + _d('lr_u')); alias('--lr_u', 'lr_u', type=float)
     a('--lr-v', type=float, dest='lr_v', help="SOP: learning rate of the per-item v, per row at batch size 128" + _d('lr_v')); alias('--lr_v', 'lr_v', type=float)
     a('--ratio-balance', type=float, dest='ratio_balance', help="SOP+: weight of the class-balance term (the paper: 0.1)" + _d('ratio_balance') + "; 0 is off")
