@@ -56,7 +56,7 @@ def noise_counts(self:MislabelInterpretation, how:str=None, by:str=None) -> np.n
     if how == 'flags': return flag_counts(self.given, self.suggested(by), c)
     return calibrated_counts(self.given, self._item_probs(by), c)
 
-MislabelInterpretation.noise_how = 'flags'   # chosen by measurement: see the notebook and `benchmarks/noise_estimate.py`
+MislabelInterpretation.noise_how = 'calibrated'   # chosen by measurement: see the notebook and `benchmarks/noise_estimate.py`
 
 def _frame(a, vocab):
     v = [str(o) for o in vocab]
