@@ -255,7 +255,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     if ck is not None: check_identity(saved_settings(ck), cfg, ck.parent)   # the run's config.json says what its checkpoint was trained with
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
-    cfg = plus_schedule(cfg, len(dls.train))  # ELR+'s schedule for this run's length, in config.json and kept by -r
+    cfg = plus_schedule(cfg, max(1, len(dls.train) // procs))  # ELR+'s schedule for this run's length (each process's share of the batches), in config.json, kept by -r
     dls.to(process_device() if procs > 1 else pick_device(cfg['device']))
     mem = [MemorizationCallback(dls.noise.clean)] if dls.noise is not None else []
     test = [D.TestSetAccuracy()] if len(dls.loaders) > 2 else []   # a held-out split validates: the test set is reported apart
