@@ -334,7 +334,7 @@ def method_settings(cfg:dict) -> dict:
     return {k: v for k, v in cfg.items() if k not in drop}
 
 # %% ../nbs/08a_config.ipynb #6ecf4ac0
-RUN_FILES = ('config.json', 'last.pth', 'last.json', 'metrics.json', 'mislabeled.csv', 'memorization.png', 'top_mislabeled.png', 'FAILED')
+RUN_FILES = ('config.json', 'last.pth', 'last.json', 'metrics.json', 'mislabeled.csv', 'memorization.png', 'top_mislabeled.png', 'noise_matrix.png', 'FAILED')
 
 def holds_run(folder) -> bool:
     "Whether `folder` holds files of a run"

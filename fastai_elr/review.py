@@ -15,6 +15,7 @@ from .quiet import quiet_dependencies
 from .config import one_line
 quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
+import fastai_elr.health   # the noise estimate a review shows above the candidates
 from .checkpoint import atomic_write_text
 from .review_cli import bind, host_names, exposure_warning, main   # main: what older installs of `elr_review` call
 
@@ -237,8 +238,9 @@ class Review:
 
     @classmethod
     def from_interp(cls, interp:MislabelInterpretation, db=None, top:int=None, by:str=None, summary:dict=None):
-        "The review of a `MislabelInterpretation`; the database defaults to `review.sqlite` in the learner's path"
+        "The review of a `MislabelInterpretation`; the database defaults to `review.sqlite` in the learner's path, the summary to its noise estimate"
         table = interp.top_mislabeled(by=by)[['idx', 'item', 'given', 'suggested', 'score']]
+        if summary is None: summary = interp.noise_summary(by=by)
         ds = interp.dl.dataset
         return cls(table, interp.vocab, db or Path(interp.learn.path)/'review.sqlite', image=lambda i: ds[i][0], top=top, summary=summary)
 
