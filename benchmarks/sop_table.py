@@ -17,7 +17,7 @@ ranked by its `MislabelInterpretation` default. Finished runs are kept in `--res
 with CPU and wall seconds), so an interrupted table resumes where it stopped. Run keys: noise/method/seed for the
 MLP at its 15 epochs; cnn/noise/method/seed/epochs for the CNN.
 """
-import argparse, json, os, statistics, time, warnings
+import argparse, fcntl, json, os, statistics, time, warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -66,11 +66,17 @@ def key(r):
     if r.get('model', 'mlp') == 'mlp': return f"{r['noise']}/{r['method']}/{r['seed']}"
     return f"{r['model']}/{r['noise']}/{r['method']}/{r['seed']}/{r['epochs']}"
 
-def save(results, path):
-    "Write the finished runs atomically (a temporary file beside, then a rename)"
-    tmp = path.with_name(f'.{path.name}.tmp')
-    with open(tmp, 'w') as f: json.dump(results, f, indent=1); f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
+def save(path, r, skey, settings) -> dict:
+    "Add one finished run to the results file, re-read under a lock so tables run side by side keep each other's runs; written atomically"
+    with open(path.with_name(f'.{path.name}.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(path.read_text()) if path.exists() else {}
+        results[skey] = settings
+        results.setdefault('runs', {})[key(r)] = r
+        tmp = path.with_name(f'.{path.name}.tmp')
+        with open(tmp, 'w') as f: json.dump(results, f, indent=1); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return results
 
 ALSO = {'SOP': 'label_noise', 'SOP+': 'label_noise'}   # a second row: SOP ranked by its learned noise
 
@@ -112,8 +118,7 @@ if __name__ == '__main__':
     skey = 'cnn_settings' if cnn else 'settings'
     if results.get(skey, settings) != settings:
         raise SystemExit(f"{args.results} holds runs made with other settings ({results.get(skey)}): pass another --results")
-    results[skey] = settings
-    runs = results.setdefault('runs', {})
+    runs = results.get('runs', {})
     todo = [(n, m, s, e) for s in args.seeds for e in args.epochs for n in args.noises for m in methods
             if key(dict(model=args.model, noise=n, method=m, seed=s, epochs=e)) not in runs]
     print(f"Fashion-MNIST, {args.n_train} training items, 40% noise; {'cnn_fast, light augmentation' if cnn else 'MLP 784-512-512-10'}, "
@@ -122,8 +127,7 @@ if __name__ == '__main__':
         futures = [pool.submit(run, n, m, s, args.n_train, e, lr, bs, args.model) for n, m, s, e in todo]
         for f in futures:
             r = f.result()
-            runs[key(r)] = r
-            save(results, args.results)
+            runs = save(args.results, r, skey, settings)['runs']
             print(f"{key(r):22} best {r['best']:.4f} last {r['last']:.4f} F1 {r['f1']:.3f} AUROC {r['auroc']:.3f} "
                   f"P@k {r['p_at_k']:.3f} ({r['by']}), {r['cpu_s']:.0f} s CPU, {r['wall_s']:.0f} s wall", flush=True)
     mine = {k: r for k, r in runs.items() if r.get('model', 'mlp') == args.model}
