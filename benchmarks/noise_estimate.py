@@ -141,8 +141,7 @@ if __name__ == '__main__':
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     if results and results.get('settings') != settings:
         raise SystemExit(f"{args.results} holds runs made with other settings ({results.get('settings')}): pass another --results")
-    results['settings'] = settings
-    runs = results.setdefault('runs', {})
+    runs = results.get('runs', {})
     if args.table: print(table(runs)); raise SystemExit
     cv_epochs = args.cv_epochs or args.epochs
     todo = [(n, m, s) for s in args.seeds for n in args.noises for m in args.methods
@@ -153,8 +152,7 @@ if __name__ == '__main__':
         if m == 'cleanlab': r = run_cleanlab(n, s, args.n_train, args.n_valid, cv_epochs, args.lr, args.bs)
         else: r = run_learned(n, m, s, args.n_train, args.n_valid, args.epochs, args.lr, args.bs)
         if m == 'cleanlab': r['epochs'] = cv_epochs
-        runs[key(r)] = r
-        save(results, args.results)
+        runs = save(args.results, key(r), r, settings)['runs']
         ests = ', '.join(f"{h}: rate {e['rate']:.3f} MAE {e['mae']:.4f} top {e['top'][0][:2]}{'*' if e['top1_is_true_top1'] else ''}"
                          for h, e in r['est'].items())
         print(f"{key(r):22} true rate {r['rate_true']:.3f} (top {r['true_top'][0][:2]}); {ests}; "

@@ -66,13 +66,13 @@ def key(r):
     if r.get('model', 'mlp') == 'mlp': return f"{r['noise']}/{r['method']}/{r['seed']}"
     return f"{r['model']}/{r['noise']}/{r['method']}/{r['seed']}/{r['epochs']}"
 
-def save(path, r, skey, settings) -> dict:
+def save(path, name, r, settings, skey='settings') -> dict:
     "Add one finished run to the results file, re-read under a lock so tables run side by side keep each other's runs; written atomically"
     with open(path.with_name(f'.{path.name}.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         results = json.loads(path.read_text()) if path.exists() else {}
         results[skey] = settings
-        results.setdefault('runs', {})[key(r)] = r
+        results.setdefault('runs', {})[name] = r
         tmp = path.with_name(f'.{path.name}.tmp')
         with open(tmp, 'w') as f: json.dump(results, f, indent=1); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -127,7 +127,7 @@ if __name__ == '__main__':
         futures = [pool.submit(run, n, m, s, args.n_train, e, lr, bs, args.model) for n, m, s, e in todo]
         for f in futures:
             r = f.result()
-            runs = save(args.results, r, skey, settings)['runs']
+            runs = save(args.results, key(r), r, settings, skey)['runs']
             print(f"{key(r):22} best {r['best']:.4f} last {r['last']:.4f} F1 {r['f1']:.3f} AUROC {r['auroc']:.3f} "
                   f"P@k {r['p_at_k']:.3f} ({r['by']}), {r['cpu_s']:.0f} s CPU, {r['wall_s']:.0f} s wall", flush=True)
     mine = {k: r for k, r in runs.items() if r.get('model', 'mlp') == args.model}
