@@ -82,7 +82,7 @@ ALSO = {'SOP': 'label_noise', 'SOP+': 'label_noise'}   # a second row: SOP ranke
 
 def table(results, seeds, model='mlp', epochs=15) -> str:
     "Markdown: one row per noise and method (ranked by its default score, and SOP also by `label_noise`), mean ± sd over the seeds"
-    head = ['noise', 'method', 'seeds', 'best acc', 'last acc', 'F1', 'AUROC', 'P@k', 'ranked by']
+    head = ['noise', 'method', 'seeds', 'best acc', 'last acc', 'F1', 'AUROC', 'P@k', 'ranked by', 'CPU s']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     name = lambda n, m, s: f'{n}/{m}/{s}' if model == 'mlp' else f'{model}/{n}/{m}/{s}/{epochs}'
     for noise in NOISES:
@@ -93,7 +93,7 @@ def table(results, seeds, model='mlp', epochs=15) -> str:
             for by in dict.fromkeys([rs[0]['by'], ALSO.get(method, rs[0]['by'])]):
                 vals = [{**r, **r['scores'][by]} for r in rs]
                 cell = lambda c: f"{statistics.mean(v[c] for v in vals):.3f}" + (f" ± {statistics.stdev(v[c] for v in vals):.3f}" if len(vals) > 1 else '')
-                lines.append(f"| {noise} ({rate:.0%}) | {method} | {','.join(str(r['seed']) for r in rs)} | " + ' | '.join(cell(c) for c in COLS) + f" | {by} |")
+                lines.append(f"| {noise} ({rate:.0%}) | {method} | {','.join(str(r['seed']) for r in rs)} | " + ' | '.join(cell(c) for c in COLS) + f" | {by} | {statistics.mean(r['cpu_s'] for r in rs):.0f} |")
     return '\n'.join(lines)
 
 if __name__ == '__main__':
