@@ -3,9 +3,9 @@ instance-dependent noise: clean test accuracy (best and last epoch) and mislabel
 at the number of wrong labels), mean and standard deviation over seeds, as one markdown table.
 
     nice -n 10 env OMP_NUM_THREADS=1 python benchmarks/sop_table.py --jobs 2      # the README's MLP table
-    python benchmarks/sop_table.py --model cnn --seeds 0                          # the CNN rows, seed 0
-    python benchmarks/sop_table.py --model cnn --noises sym --methods ELR ELR+ --epochs 5 40 --seeds 0   # the epoch sweep
-    python benchmarks/sop_table.py --n-train 2000 --epochs 2 --seeds 0 --jobs 1   # a quick look
+    python benchmarks/sop_table.py --model cnn                                    # the CNN rows
+    python benchmarks/sop_table.py --model cnn --noises sym --methods ELR ELR+ --epochs 5 15 40 --seeds 0   # the epoch sweep
+    python benchmarks/sop_table.py --model cnn --n-train 2000 --epochs 2 --seeds 0 --results /tmp/quick.json   # a quick look
 
 Every run is one process with one torch thread; `--jobs` runs that many side by side. The same settings serve
 every noise type and method (no tuning on the test set), each method at its defaults: `--model mlp` is an MLP
@@ -80,20 +80,38 @@ def save(path, name, r, settings, skey='settings') -> dict:
 
 ALSO = {'SOP': 'label_noise', 'SOP+': 'label_noise'}   # a second row: SOP ranked by its learned noise
 
+NAMES = {'sym': 'symmetric', 'asym': 'next class', 'idn': 'instance-dependent'}
+HEAD = ['accuracy, best epoch', 'accuracy, last epoch', 'F1', 'AUROC', 'P@k']
+
+def _row(rs, by) -> str:
+    "The cells of runs `rs` ranked `by`: mean ± sd of each column over the seeds, then the ranking and the mean CPU seconds"
+    vals = [{**r, **r['scores'][by]} for r in rs]
+    cell = lambda c: f"{statistics.mean(v[c] for v in vals):.3f}" + (f" ± {statistics.stdev(v[c] for v in vals):.3f}" if len(vals) > 1 else '')
+    return ' | '.join(cell(c) for c in COLS) + f" | {by} | {statistics.mean(r['cpu_s'] for r in rs):.0f} |"
+
+def _head(*first) -> list:
+    head = [*first, 'seeds', *HEAD, 'ranked by', 'CPU s']
+    return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+
+def _name(model, noise, method, seed, epochs) -> str: return f'{noise}/{method}/{seed}' if model == 'mlp' else f'{model}/{noise}/{method}/{seed}/{epochs}'
+
 def table(results, seeds, model='mlp', epochs=15) -> str:
-    "Markdown: one row per noise and method (ranked by its default score, and SOP also by `label_noise`), mean ± sd over the seeds"
-    head = ['noise', 'method', 'seeds', 'best acc', 'last acc', 'F1', 'AUROC', 'P@k', 'ranked by', 'CPU s']
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    name = lambda n, m, s: f'{n}/{m}/{s}' if model == 'mlp' else f'{model}/{n}/{m}/{s}/{epochs}'
+    "Markdown as in the README: one row per noise and method (by its default score, SOP also by `label_noise`), mean ± sd over the seeds"
+    lines = _head('noise (40%)', 'method')
     for noise in NOISES:
         for method in METHODS:
-            rs = [results[k] for s in seeds if (k := name(noise, method, s)) in results]
-            if not rs: continue
-            rate = statistics.mean(r['rate'] for r in rs)
-            for by in dict.fromkeys([rs[0]['by'], ALSO.get(method, rs[0]['by'])]):
-                vals = [{**r, **r['scores'][by]} for r in rs]
-                cell = lambda c: f"{statistics.mean(v[c] for v in vals):.3f}" + (f" ± {statistics.stdev(v[c] for v in vals):.3f}" if len(vals) > 1 else '')
-                lines.append(f"| {noise} ({rate:.0%}) | {method} | {','.join(str(r['seed']) for r in rs)} | " + ' | '.join(cell(c) for c in COLS) + f" | {by} | {statistics.mean(r['cpu_s'] for r in rs):.0f} |")
+            rs = [results[k] for s in seeds if (k := _name(model, noise, method, s, epochs)) in results]
+            for by in dict.fromkeys([rs[0]['by'], ALSO.get(method, rs[0]['by'])] if rs else []):
+                lines.append(f"| {NAMES[noise]} | {method} | {','.join(str(r['seed']) for r in rs)} | " + _row(rs, by))
+    return '\n'.join(lines)
+
+def sweep(results, seeds, epochs, noise='sym', methods=('ELR', 'ELR+'), model='cnn') -> str:
+    "Markdown as in the README: one row per length of training and method, on one noise"
+    lines = _head('epochs', 'method')
+    for e in epochs:
+        for method in methods:
+            rs = [results[k] for s in seeds if (k := _name(model, noise, method, s, e)) in results]
+            if rs: lines.append(f"| {e} | {method} | {','.join(str(r['seed']) for r in rs)} | " + _row(rs, rs[0]['by']))
     return '\n'.join(lines)
 
 if __name__ == '__main__':
@@ -133,4 +151,6 @@ if __name__ == '__main__':
     mine = {k: r for k, r in runs.items() if r.get('model', 'mlp') == args.model}
     for e in args.epochs:
         print(f"\n{args.model}, {e} epochs\n{table(runs, args.seeds, args.model, e)}")
+    if len(args.epochs) > 1:
+        print(f"\n{args.model}, {NAMES[args.noises[0]]} noise, by length of training\n{sweep(runs, args.seeds, args.epochs, args.noises[0], methods, args.model)}")
     print(f"\nCPU time of the {args.model} training runs: {sum(r['cpu_s'] for r in mine.values())/60:.0f} min (shared machine, one thread each)")
