@@ -33,9 +33,9 @@ DATA = {  # loaders, model, epochs, learning rate
 
 class EpochTimes(Callback):
     "Wall and CPU seconds of each epoch of a fit (training and validation)"
-    def before_fit(self): self.times, self.cpu = getattr(self, 'times', []), getattr(self, 'cpu', [])
+    def before_fit(self): self.times, self.cpu_s = getattr(self, "times", []), getattr(self, "cpu_s", [])   # `cpu` would reach the learner
     def before_epoch(self): self.start, self.cstart = time.perf_counter(), time.process_time()
-    def after_epoch(self): self.times.append(time.perf_counter() - self.start); self.cpu.append(time.process_time() - self.cstart)
+    def after_epoch(self): self.times.append(time.perf_counter() - self.start); self.cpu_s.append(time.process_time() - self.cstart)
 
 def learner(data, rate, method, seed=0, n_ep=None, ema_frac=0.5, ema_window=1.):
     "A learner for one method on one seed's noisy copy of `data`"
@@ -85,7 +85,7 @@ def alternate(data, repeats=8):
     for i in range(repeats + 1):   # the first epoch of each warms up and is not counted
         for learn, timer in zip(learns, timers):
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=timer if i else None)
-    return [(statistics.median(t.times), statistics.median(t.cpu)) for t in timers]
+    return [(statistics.median(t.times), statistics.median(t.cpu_s)) for t in timers]
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
