@@ -47,13 +47,16 @@ def noise_fn(cfg):
     "The noise function of the settings: exact or the original's, symmetric or the dataset's asymmetric map (next class without one)"
     return noise_function(cfg['noise'], cfg['data'], cfg['asym'])
 
+def _not_here(name, e) -> BadInput:
+    return BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
+                    "set data_path (a config's data_dir) to the folder of your copy")
+
 def download(name, url) -> Path:
     "The folder of dataset `name`, downloaded by fastai unless it is there already; a clear error where it cannot be"
     import fastai.data.external as fe
     try: return fe.untar_data(url)
     except Exception as e:
-        raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
-                       "set data_path (a config's data_dir) to the folder of your copy") from None
+        raise _not_here(name, e) from None
 
 def _on_machine(url) -> bool:
     "Whether fastai's data folder holds the download of `url` already"
@@ -65,8 +68,7 @@ def reachable(name, url):
     import urllib.request
     try: urllib.request.urlopen(urllib.request.Request(url, method='HEAD'), timeout=10).close()
     except Exception as e:
-        raise BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
-                       "set data_path (a config's data_dir) to the folder of your copy") from None
+        raise _not_here(name, e) from None
 
 def make_dls(cfg, dry=False):
     "The `DataLoaders` of the settings, with `dls.noise`, checked to hold a batch; `dry`: `None` where the data would be downloaded, once it is known it can be"

@@ -17,6 +17,11 @@ __all__ = ['LOCK', 'lock_holder', 'check_free', 'run_lock', 'clear_stale', 'fini
 LOCK = '.lock'
 _held = {}   # run folder -> open lock file, for as long as this process writes there
 
+def _pid(fd) -> int:
+    "The PID the lock file `fd` holds (-1 where it holds none)"
+    pid = os.read(fd, 32).decode(errors='replace').strip()
+    return int(pid) if pid.isdigit() else -1
+
 def lock_holder(out) -> int | None:
     "The PID of the process that writes the run folder `out` now, or `None`; reads only"
     f = Path(out)/LOCK
@@ -24,9 +29,7 @@ def lock_holder(out) -> int | None:
     except OSError: return None
     try:
         try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.read(fd, 32).decode(errors='replace').strip()
-            return int(pid) if pid.isdigit() else -1
+        except BlockingIOError: return _pid(fd)
         fcntl.flock(fd, fcntl.LOCK_UN); return None
     finally: os.close(fd)
 
@@ -47,8 +50,8 @@ def run_lock(out):
     fd = os.open(out/LOCK, os.O_RDWR | os.O_CREAT, 0o666)
     try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        pid = os.read(fd, 32).decode(errors='replace').strip(); os.close(fd)
-        raise _in_use(out, int(pid) if pid.isdigit() else -1) from None
+        pid = _pid(fd); os.close(fd)
+        raise _in_use(out, pid) from None
     os.ftruncate(fd, 0); os.write(fd, f"{os.getpid()}\n".encode())
     _held[key] = fd
     try: yield
