@@ -11,7 +11,8 @@ from fastai.torch_core import to_np
 from .interpret import MislabelInterpretation
 
 # %% auto #0
-__all__ = ['HOWS', 'flag_counts', 'calibrated_counts', 'true_noise_counts', 'noise_matrix_error']
+__all__ = ['HOWS', 'SMOOTH', 'flag_counts', 'calibrated_counts', 'true_noise_counts', 'noise_matrix_error', 'noise_posterior',
+           'posterior_score', 'posterior_ranking']
 
 # %% ../nbs/05a_health.ipynb #74e32339
 HOWS = ('flags', 'calibrated')
@@ -44,7 +45,9 @@ def calibrated_counts(given, probs, n_classes:int=None) -> np.ndarray:
 @patch
 def _item_probs(self:MislabelInterpretation, by=None):
     "Per item, the probabilities behind the suggestions of score `by`: the normalised targets for `disbelief`, else the model's"
-    if self._by(by) == 'disbelief': t = self.targets.double(); return t / t.sum(1, keepdim=True).clamp_min(1e-12)
+    by = self._by(by)
+    if by == 'posterior': by = self.base   # the posterior is built on the base score's probabilities
+    if by == 'disbelief': t = self.targets.double(); return t / t.sum(1, keepdim=True).clamp_min(1e-12)
     return self.probs.double()
 
 @patch
@@ -172,3 +175,33 @@ def noise_matrix_error(est, true) -> float:
     e, t = np.asarray(est, dtype=float), np.asarray(true, dtype=float)
     ok = ~(np.isnan(e).any(1) | np.isnan(t).any(1))
     return float(np.abs(e[ok] - t[ok]).mean()) if ok.any() else float('nan')
+
+# %% ../nbs/05a_health.ipynb #7c1d2e02
+def noise_posterior(probs, given, counts, smooth:float=1.) -> np.ndarray:
+    "`P(true k | probs, given label)` per item, with the noise counts (rows = true class, columns = given label) as the label's likelihood"
+    p, g = _as_np(probs).astype(np.float64), _as_np(given).astype(np.int64)
+    cnt = np.asarray(counts, dtype=np.float64) + smooth
+    t = cnt / cnt.sum(1, keepdims=True)                  # P(given j | true k)
+    post = p * t[:, g].T
+    return post / post.sum(1, keepdims=True).clip(1e-300)
+
+def posterior_score(probs, given, counts, smooth:float=1.):
+    "`(score, suggested, flags)`: P(the given label is wrong), the most probable other class, and the first `round(rate*n)` items flagged"
+    g = _as_np(given).astype(np.int64)
+    post, rows = noise_posterior(probs, g, counts, smooth), np.arange(len(g))
+    score = 1 - post[rows, g]
+    other = post.copy(); other[rows, g] = -1
+    cnt = np.asarray(counts, dtype=np.float64)
+    n_flag = int(round((1 - np.trace(cnt) / cnt.sum()) * len(g))) if cnt.sum() else 0
+    flags = np.zeros(len(g), bool); flags[np.argsort(-score, kind='stable')[:n_flag]] = True
+    return score, other.argmax(1), flags
+
+def posterior_ranking(probs, given, smooth:float=None):
+    "The `posterior` score of `MislabelInterpretation` from its base probabilities (or targets): score, and suggestion where flagged"
+    p = _as_np(probs).astype(np.float64)
+    p = p / p.sum(1, keepdims=True).clip(1e-12)   # targets: normalised, as the noise estimate reads them
+    g = _as_np(given).astype(np.int64)
+    score, sugg, flags = posterior_score(p, g, calibrated_counts(g, p), ifnone(smooth, SMOOTH))
+    return torch.as_tensor(score, dtype=torch.float32), torch.as_tensor(np.where(flags, sugg, g), dtype=torch.long)
+
+SMOOTH = 1.   # items added to each cell of the noise counts: chosen on a validation split, see below

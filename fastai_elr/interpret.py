@@ -80,11 +80,14 @@ def one_process():
 class MislabelInterpretation(ClassificationInterpretation):
     "Rank the training items by how likely their given label is wrong, with a suggested label for each"
     default, fallback = 'disbelief', 'self_confidence'  # chosen by measurement: see the notebook and `benchmarks/detection.py`
-    def __init__(self, learn, dl, losses, act=None, probs=None, given=None, targets=None, by=None, extra=None):
+    def __init__(self, learn, dl, losses, act=None, probs=None, given=None, targets=None, by=None, extra=None, base=None):
         super().__init__(learn, dl, losses, act)
         store_attr('probs,given,targets')
         self.scores = {**mislabel_scores(probs, given, targets), **(extra or {})}   # `extra`: a callback's own scores
-        self.by = self._by(ifnone(by, self.default if self.default in self.scores else self.fallback))
+        self.base = self._by(ifnone(base, self.default if self.default in self.scores else self.fallback))
+        from fastai_elr.health import posterior_ranking   # `base` with the estimated noise matrix as a prior: the default ranking
+        self.scores['posterior'] = posterior_ranking(targets if self.base == 'disbelief' else probs, given)
+        self.by = self._by(ifnone(by, 'posterior'))
 
     @classmethod
     def from_learner(cls, learn, dl=None, by:str=None, act=None):
@@ -116,7 +119,7 @@ class MislabelInterpretation(ClassificationInterpretation):
         targets = None if cb is None else cls._targets(cb, probs, given)
         extra = cb.item_scores(probs.float(), given.long()) if hasattr(cb, 'item_scores') else None
         return cls(learn, dl, losses, act, probs=probs.float(), given=given.long(), targets=targets,
-                   by=ifnone(by, getattr(cb, 'default_score', None)), extra=extra)
+                   by=by, base=getattr(cb, 'default_score', None), extra=extra)
 
     @staticmethod
     def _targets(cb, probs, given):
