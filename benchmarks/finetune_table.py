@@ -141,10 +141,11 @@ def score(fn) -> dict:
     scores = {}
     for by in interp.scores:
         e = interp.evaluate(clean, by=by)
-        top = interp.ranking(by)[:TOP].numpy()
-        sugg = interp.suggested(by).numpy()
+        rank, sugg = interp.ranking(by).numpy(), interp.suggested(by).numpy()
+        tops = {f'{k}': rank[:k] for k in (14, TOP, 1000)}   # the review's first page, the first pages, a long review
         scores[by] = dict(precision=e['precision'], recall=e['recall'], f1=e['f1'], auroc=e['auroc'], p_at_k=e['precision_at_k'],
-                          p_at_100=float(wrong[top].mean()), right_at_100=float((sugg[top] == a['clean'][top])[wrong[top]].mean()),
+                          **{f'p_at_{k}': float(wrong[t].mean()) for k, t in tops.items()},
+                          **{f'right_at_{k}': float((sugg[t] == a['clean'][t])[wrong[t]].mean()) for k, t in tops.items()},
                           flagged=e['n_flagged'])
     variants = {}   # the posterior's settings, for choosing them on the validation split
     from fastai_elr.health import posterior_score
