@@ -16,7 +16,7 @@ its body saved under `~/.cache/fastai_elr` (named by a hash of its settings, mad
 `pretrained=True, pretrained_cfg_overlay=dict(file=...)`. Each run then fine-tunes it on 5,000 training items of
 classes 5-9 (Sandal to Ankle boot: classes it never saw) with 40% of their labels wrong, `learn.fine_tune(n)` at
 fastai's defaults, batches of 64, 28x28 grey images, no augmentation, and tests on the 5,000 test items of those
-classes (clean labels). Each method is ranked by `MislabelInterpretation`'s default; its flags are `flagged()`.
+classes (clean labels) once, after the last epoch. Each method is ranked by `MislabelInterpretation`'s default; its flags are `flagged()`.
 `--valid` draws the 5,000 items and the items scored in place of the test set from two disjoint parts of the
 training items of classes 5-9, so that settings are chosen without the test items. Seeds change the items, the
 noise and the head; the backbone is one. Per-item arrays (probabilities, targets, SOP's scores, given and true
@@ -87,6 +87,14 @@ def task_arrays(noise, seed, valid=False):
 
 def arrays_file(name) -> Path: return CACHE/'finetune_runs'/(name.replace('/', '_') + '.npz')
 
+def validate_last(n):
+    "A callback that skips fastai's validation but after the last epoch of `fine_tune(n)`: the test items are scored once"
+    from fastai.callback.core import Callback, CancelValidException
+    class ValidateLast(Callback):
+        def before_validate(self):
+            if not (self.n_epoch == n and self.epoch == n - 1): raise CancelValidException()
+    return ValidateLast()
+
 def run(noise, method, seed, epochs, valid=False):
     "Fine-tune the backbone with `method` on one seed's noisy items; its accuracy, per-item arrays and times"
     import torch
@@ -102,7 +110,7 @@ def run(noise, method, seed, epochs, valid=False):
     learn = vision_learner(dls, BACKBONE['arch'], n_in=1, pretrained=True, metrics=accuracy, cbs=cbs,
                            pretrained_cfg_overlay=dict(file=str(backbone())))
     wall, cpu = time.perf_counter(), time.process_time()
-    with learn.no_bar(), learn.no_logging(): learn.fine_tune(epochs)
+    with learn.no_bar(), learn.no_logging(): learn.fine_tune(epochs, cbs=validate_last(epochs))
     acc = float(learn.recorder.values[-1][2])
     with learn.no_bar(): interp = MislabelInterpretation.from_learner(learn)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
