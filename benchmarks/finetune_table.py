@@ -116,6 +116,7 @@ def run(noise, method, seed, epochs, valid=False):
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     extra = {k: v for k, v in interp.scores.items() if k not in ('disbelief', 'margin', 'self_confidence', *DERIVED)}
     a = dict(probs=interp.probs.numpy(), given=interp.given.numpy(), clean=nz.clean, base=np.array(interp.base),
+             meta=np.array(json.dumps(dict(accuracy=acc, cpu_s=cpu, wall_s=wall))),   # the record, should scoring fail
              **({} if interp.targets is None else dict(targets=interp.targets.numpy())),
              **{f'extra_{k}': s.numpy() for k, (s, _) in extra.items()})
     name = key(dict(noise=noise, method=method, seed=seed, epochs=epochs, valid=valid))
@@ -134,7 +135,8 @@ def interp_from_arrays(a):
     from fastai_elr.all import MislabelInterpretation, FASHION_MNIST_CLASSES
     t = lambda k: torch.from_numpy(a[k]) if k in a else None
     extra = {k[6:]: (torch.from_numpy(a[k]), torch.from_numpy(a['probs']).argmax(1)) for k in a if k.startswith('extra_')}
-    return MislabelInterpretation(None, SimpleNamespace(vocab=[FASHION_MNIST_CLASSES[c] for c in TASK['classes']]), None,
+    from fastai.data.transforms import CategoryMap   # a plain list would be read as a list of vocabularies
+    return MislabelInterpretation(None, SimpleNamespace(vocab=CategoryMap([FASHION_MNIST_CLASSES[c] for c in TASK['classes']], sort=False)), None,
                                   probs=t('probs').float(), given=t('given').long(), targets=t('targets'), extra=extra,
                                   base=str(a['base']))
 
@@ -187,6 +189,20 @@ def table(runs, epochs=5, seeds=(0, 1, 2), valid=False) -> str:
         for method in METHODS:
             rs = [runs[k] for s in seeds if (k := key(dict(noise=noise, method=method, seed=s, epochs=epochs, valid=valid))) in runs]
             if rs: lines.append(f"| {NAMES[noise]} | {method} | {','.join(str(r['seed']) for r in rs)} | " + _cells(rs))
+    return '\n'.join(lines)
+
+RANK_HEAD = ['run', 'ranked by', 'top 14: wrong / right suggestion', 'top 100', 'top 1,000', 'flags F1', 'AUROC']
+
+def ranking_table(runs, keys=('scratch/asym', 'asym/ELR/0/5', 'idn/ELR/0/5', 'sym/ELR/0/5'), bys=('posterior', 'disbelief')) -> str:
+    "Markdown as in the README: the top of the ranking by the default `posterior` and by its base, for the runs `keys`"
+    name = lambda k: 'from scratch, next class' if k.startswith('scratch') else f"fine_tune(5), {NAMES[k.split('/')[0]]}"
+    lines = ['| ' + ' | '.join(RANK_HEAD) + ' |', '|' + '---|' * len(RANK_HEAD)]
+    for k in keys:
+        if k not in runs: continue
+        for by in bys:
+            sc = runs[k]['scores'][by]
+            top = ' | '.join(f"{sc[f'p_at_{n}']:.2f} / {sc[f'right_at_{n}']:.2f}" for n in (14, TOP, 1000))
+            lines.append(f"| {name(k)} | {by} | {top} | {sc['f1']:.3f} | {sc['auroc']:.3f} |")
     return '\n'.join(lines)
 
 def scratch(results):
@@ -259,6 +275,7 @@ if __name__ == '__main__':
         for v in (False, True):
             t = table(runs, e, valid=v)
             if t.count('\n') > 1: print(f"\nfine_tune({e}){' on the validation split' if v else ''}\n{t}")
+    print(f"\nthe top of the ranking\n{ranking_table(runs)}")
     if 'scratch/asym' in runs:
         r = runs['scratch/asym']
         print(f"\n{r['command']}: " + ', '.join(f"{by} P@100 {s['p_at_100']:.2f} right {s['right_at_100']:.2f} F1 {s['f1']:.3f}"
