@@ -59,7 +59,7 @@ def main():
     for run in a.runs:
         threads, seed = map(int, run.split(':'))
         for m in a.methods:
-            env = {**os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}
+            env = {'OMP_WAIT_POLICY': 'PASSIVE', **os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}   # waiting threads sleep, as elr_train's do
             out = subprocess.run([sys.executable, __file__, '--child', m, str(seed)], env=env, capture_output=True, text=True)
             line = [l for l in out.stdout.splitlines() if l.startswith('RESULT ')]
             if not line: sys.exit(f'{m} seed {seed}, {threads} threads failed:\n{out.stderr[-3000:]}')
