@@ -11,7 +11,7 @@ from fastai.data.load import DataLoader
 from fastai.torch_core import find_bs
 
 # %% auto #0
-__all__ = ['SampleIndexError', 'epoch_order', 'SampleIndexCallback', 'sample_index']
+__all__ = ['SampleIndexError', 'epoch_order', 'ListedShuffle', 'listed_order', 'SampleIndexCallback', 'sample_index']
 
 # %% ../nbs/00_indices.ipynb #1ede4593
 class SampleIndexError(RuntimeError):
@@ -27,17 +27,37 @@ def epoch_order(dl) -> list:
             "`Datasets.dataloaders` or `ImageDataLoaders`), not a plain PyTorch one.")
     indexed = getattr(dl, 'indexed', None)
     if indexed is None: indexed = getattr(getattr(dl, 'dl', None), 'indexed', False)  # `DistributedDL` asks the loader it wraps
+    if not hasattr(order, '__len__'):
+        raise SampleIndexError(f"{type(dl).__name__}'s epoch order is an iterator that the loader consumes as it serves it: "
+            "train through a `Learner` with `SampleIndexCallback` (it keeps the order as a list), or make `shuffle_fn` return a list.")
     if not indexed or (len(order) and order[0] is None):
         raise SampleIndexError("The training dataset is iterable, not indexed: per-sample callbacks need a "
             "dataset that supports `len` and `ds[i]`.")
     return order
+
+# %% ../nbs/00_indices.ipynb #5a1c0e02
+class ListedShuffle:
+    "A loader's `shuffle_fn` whose order comes back as a list (the wrapped one may return an iterator)"
+    def __init__(self, fn): self.fn = fn
+    def __call__(self, idxs): return list(self.fn(idxs))
+
+def listed_order(dl):
+    "Make `dl`'s `shuffle_fn` return a list, so its epoch order stays readable while it is served; returns a function that undoes it"
+    if not isinstance(dl, DataLoader) or isinstance(dl.shuffle_fn, ListedShuffle): return lambda: None
+    own = dl.__dict__.get('shuffle_fn')   # a `shuffle_fn` given to the loader, or none: the class's method
+    dl.shuffle_fn = ListedShuffle(dl.shuffle_fn)
+    def undo():
+        if own is None: dl.__dict__.pop('shuffle_fn', None)
+        else: dl.shuffle_fn = own
+    return undo
 
 # %% ../nbs/00_indices.ipynb #b22e9fb7
 class SampleIndexCallback(Callback):
     "Keep the positions in `dls.train_ds` of the current training batch's items in `idxs`"
     order = -5  # after `TrainEvalCallback`, before every callback that reads `idxs`
     def __init__(self): self.idxs = self.offset = None
-    def before_train(self): self._order, self._start = None, 0
+    def before_train(self): self._order, self._start, self._undo = None, 0, listed_order(self.learn.dl)
+    def after_train(self): getattr(self, '_undo', lambda: None)(); self._undo = None
     def before_batch(self):
         if not self.training: self.idxs = None; return
         if self._order is None:  # once per epoch: one copy of the whole order to the device

@@ -18,7 +18,7 @@ from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, see
 from .loss import check_targets, buffer_dtype, check_buffer_fits, check_state_keys
 from .distributed import row_exchange
 from .callback import (ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape,
-                                 other_data_error)
+                                 other_data_error, plain_ce, class_loss, loss_name)
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -245,6 +245,12 @@ class ELRPlusCallback(Callback):
         model = self._wrap()
         self._init_second(model)
         self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
+        self._plain = plain_ce(self.learn.loss_func)
+        if self.label_correction and not self._plain and not getattr(self, '_warned', False):
+            self._warned = True
+            warnings.warn(f"ELRPlusCallback(label_correction=True) trains each network with cross entropy against labels corrected "
+                f"by the targets, in place of the learner's {loss_name(self.learn.loss_func)}: a loss of class labels cannot take "
+                "corrected (soft) labels. Validation still uses the learner's loss; pass `label_correction=False` to train with it.")
 
     def before_batch(self):
         if not self.training: return
@@ -297,18 +303,24 @@ class ELRPlusCallback(Callback):
                 self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
-            losses = [self._loss(k, z.float(), y1, buf[idx]) for k, (z, buf) in enumerate(zip(outs, self.bufs))]
+            losses = [self._loss(k, z.float(), y, y1, buf[idx]) for k, (z, buf) in enumerate(zip(outs, self.bufs))]
         self.learn.loss_grad = sum(losses)      # each network's loss reaches only its own parameters
         self.learn.loss = self.learn.loss_grad.detach() / len(losses)
 
-    def _loss(self, k, z, y1, t):
-        "Network `k`'s loss: mixed cross entropy plus `w(s) * lam * mean log(1 - <q, p>)`"
-        y_mix = self.mix(y1, k)
-        if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
+    def _loss(self, k, z, y, y1, t):
+        "Network `k`'s loss: the learner's loss of its mixed labels plus `w(s) * lam * mean log(1 - <q, p>)`"
+        if not self._active: return self._class_term(k, z, y, y1)
         q = self.mix(t, k)
-        if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
         reg = self.lam * sigmoid_rampup(self.global_step, self.ramps['coef_step']) * elr_penalty(q, clamped_probs(z))
-        return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
+        return self._class_term(k, z, y, y1, q) + reg
+
+    def _class_term(self, k, z, y, y1, q=None):
+        "The learner's loss of network `k`'s logits for its mix of the labels (plain cross entropy written out), or cross entropy against the corrected labels"
+        if q is None or not self.label_correction:
+            if not self._plain: return class_loss(self.learn.loss_func, z, y, *self.mixes[k])
+            y_mix = self.mix(y1, k)
+        else: y_mix = self.mix(y1, k) * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
+        return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
 
     def before_train(self):   # not at `before_fit`: `get_preds` fires that too
         check_trainable(self.learn, type(self).__name__)
