@@ -9,6 +9,7 @@ from .models import *
 from .plus import *
 from .sop import *
 from .distributed import *
+from .export import *
 from .interpret import *
 from .health import *
 from .review import ReviewDB, Review, ReviewServer, read_decisions, apply_decisions, corrected_labels, write_corrected  # the web stack loads only when a page is served

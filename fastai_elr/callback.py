@@ -13,6 +13,7 @@ from .indices import sample_index
 from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype, check_state_keys
 from .distributed import row_exchange
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
+import fastai_elr.export      # `learn.export` writes a plain fastai learner
 
 # %% auto #0
 __all__ = ['single_label', 'plain_ce', 'class_loss', 'loss_name', 'refuse_mixup', 'refuse_other_methods', 'check_trainable',
