@@ -4,7 +4,7 @@
 
 # %% ../nbs/04c_export.ipynb #c6ead02c
 from __future__ import annotations
-import functools, re, warnings, zipfile
+import functools, operator, re, warnings, zipfile
 from copy import copy, deepcopy
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,13 +26,15 @@ def from_package(o) -> bool:
     "Whether `o` is an instance of a class this package defines (or of a subclass of one)"
     return any(c.__module__.split('.')[0] == _PACKAGE for c in type(o).__mro__)
 
-def average_model(nets, n_inp:int=1) -> fx.GraphModule:
-    "A plain-PyTorch module (`torch.fx.GraphModule`) returning the mean of `nets`' outputs for `n_inp` inputs"
+def average_model(nets, n_inp:int=1, parts:int=None) -> fx.GraphModule:
+    "A plain-PyTorch module (`torch.fx.GraphModule`) returning the mean of `nets`' outputs for `n_inp` inputs (`parts`: tuple outputs, logits first)"
     root, g = nn.Module(), fx.Graph()
     root.nets = nn.ModuleList(nets)
     xs = tuple(g.placeholder(f'x{i}') for i in range(n_inp))
-    outs = [g.call_module(f'nets.{k}', xs) for k in range(len(nets))]
-    g.output(g.call_method('mean', (g.call_function(torch.stack, (outs,)), 0)))
+    res = [g.call_module(f'nets.{k}', xs) for k in range(len(nets))]
+    outs = res if parts is None else [g.call_function(operator.getitem, (r, 0)) for r in res]
+    mean = g.call_method('mean', (g.call_function(torch.stack, (outs,)), 0))
+    g.output(mean if parts is None else (mean, *(g.call_function(operator.getitem, (res[0], i)) for i in range(1, parts))))
     return fx.GraphModule(root, g, class_name='AverageOfNetworks')
 
 def _is_plus(model) -> bool: return type(model).__name__ == 'ELRPlusModel' and from_package(model)
@@ -42,7 +44,7 @@ def plain_model(model, which='mean', n_inp:int=1) -> nn.Module:
     model = get_model(model)
     if not _is_plus(model): return model
     n = len(model.nets)
-    if which == 'mean': return model.nets[0] if n == 1 else average_model(list(model.nets), n_inp)
+    if which == 'mean': return model.nets[0] if n == 1 else average_model(list(model.nets), n_inp, getattr(model, 'parts', None))
     if which not in range(n): raise ValueError(f"which must be 'mean' or a network's number (0{' or 1' if n > 1 else ''}), got {which!r}")
     return model.nets[which]
 
