@@ -296,6 +296,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'fastai_elr.interpret._history': ('interpret.html#_history', 'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret._outcome_counts': ('interpret.html#_outcome_counts', 'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret._readable': ('interpret.html#_readable', 'fastai_elr/interpret.py'),
+                                      'fastai_elr.interpret._row_text': ('interpret.html#_row_text', 'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret.clean_train_dl': ('interpret.html#clean_train_dl', 'fastai_elr/interpret.py'),
                                       'fastai_elr.interpret.item_targets_callback': ( 'interpret.html#item_targets_callback',
                                                                                       'fastai_elr/interpret.py'),

@@ -312,7 +312,7 @@ class ELRPlusCallback(Callback):
         model = get_model(self.learn.model)
         outs, model.outs = model.outs, None
         idx, y = self.learn.sample_index.idxs, single_label(outs[0], self.y, type(self).__name__)
-        if not self._ready: self._prepare(outs[0])
+        if self._active and not self._ready: self._prepare(outs[0])   # `lr_find` makes no buffers: it leaves no state behind
         if self._active:
             with torch.no_grad():  # targets from the other network's EMA on the unmixed batch, before either loss
                 probs = []
@@ -325,7 +325,7 @@ class ELRPlusCallback(Callback):
                 self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
-            losses = [self._loss(k, z.float(), y, y1, buf[idx]) for k, (z, buf) in enumerate(zip(outs, self.bufs))]
+            losses = [self._loss(k, z.float(), y, y1, self.bufs[k][idx] if self._active else None) for k, z in enumerate(outs)]
         self.learn.loss_grad = sum(losses)      # each network's loss reaches only its own parameters
         self.learn.loss = self.learn.loss_grad.detach() / len(losses)
 
