@@ -234,6 +234,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                   'fastai_elr/indices.py'),
                                     'fastai_elr.indices.epoch_order': ('indices.html#epoch_order', 'fastai_elr/indices.py'),
                                     'fastai_elr.indices.listed_order': ('indices.html#listed_order', 'fastai_elr/indices.py'),
+                                    'fastai_elr.indices.restore_order': ('indices.html#restore_order', 'fastai_elr/indices.py'),
                                     'fastai_elr.indices.sample_index': ('indices.html#sample_index', 'fastai_elr/indices.py')},
             'fastai_elr.interpret': { 'fastai_elr.interpret.MemorizationCallback': ( 'interpret.html#memorizationcallback',
                                                                                      'fastai_elr/interpret.py'),

@@ -14,6 +14,7 @@ from fastai.callback.core import Callback
 from fastai.torch_core import get_model, trainable_params, rank_distrib
 from fastai.basics import defaults
 from .checkpoint import _torch_load
+from .indices import restore_order
 
 # %% auto #0
 __all__ = ['from_package', 'average_model', 'plain_model', 'plain_learner', 'plain_state', 'package_parts', 'inference_form',
@@ -83,6 +84,7 @@ def inference_form(learn):
     "For the block: `learn` without the package's callbacks, with the ELR+ model as its networks' average, and its own splitter"
     cbs, model, splitter, opt = [cb for cb in learn.cbs if from_package(cb)], learn.model, learn.splitter, learn.opt
     learn.remove_cbs(cbs)
+    for dl in learn.dls.loaders: restore_order(dl)   # left on a loader by a fit that failed
     try:
         if _is_plus(get_model(model)):
             learn.model = plain_model(model, 'mean', learn.dls.n_inp)

@@ -11,7 +11,8 @@ from fastai.data.load import DataLoader
 from fastai.torch_core import find_bs
 
 # %% auto #0
-__all__ = ['SampleIndexError', 'epoch_order', 'ListedShuffle', 'listed_order', 'SampleIndexCallback', 'sample_index']
+__all__ = ['SampleIndexError', 'epoch_order', 'ListedShuffle', 'restore_order', 'listed_order', 'SampleIndexCallback',
+           'sample_index']
 
 # %% ../nbs/00_indices.ipynb #1ede4593
 class SampleIndexError(RuntimeError):
@@ -41,23 +42,27 @@ class ListedShuffle:
     def __init__(self, fn): self.fn = fn
     def __call__(self, idxs): return list(self.fn(idxs))
 
+def restore_order(dl):
+    "Take `listed_order`'s wrapper off `dl`'s `shuffle_fn` (also one left by a fit that failed)"
+    f = dl.__dict__.get('shuffle_fn')
+    if not isinstance(f, ListedShuffle): return
+    while isinstance(f, ListedShuffle): f = f.fn
+    if getattr(f, '__self__', None) is dl: dl.__dict__.pop('shuffle_fn')   # it was the class's method
+    else: dl.shuffle_fn = f
+
 def listed_order(dl):
-    "Make `dl`'s `shuffle_fn` return a list, so its epoch order stays readable while it is served; returns a function that undoes it"
-    if not isinstance(dl, DataLoader) or isinstance(dl.shuffle_fn, ListedShuffle): return lambda: None
-    own = dl.__dict__.get('shuffle_fn')   # a `shuffle_fn` given to the loader, or none: the class's method
+    "Make `dl`'s `shuffle_fn` return a list, so its epoch order stays readable while it is served (undo: `restore_order`)"
+    if not isinstance(dl, DataLoader): return
+    restore_order(dl)
     dl.shuffle_fn = ListedShuffle(dl.shuffle_fn)
-    def undo():
-        if own is None: dl.__dict__.pop('shuffle_fn', None)
-        else: dl.shuffle_fn = own
-    return undo
 
 # %% ../nbs/00_indices.ipynb #b22e9fb7
 class SampleIndexCallback(Callback):
     "Keep the positions in `dls.train_ds` of the current training batch's items in `idxs`"
     order = -5  # after `TrainEvalCallback`, before every callback that reads `idxs`
     def __init__(self): self.idxs = self.offset = None
-    def before_train(self): self._order, self._start, self._undo = None, 0, listed_order(self.learn.dl)
-    def after_train(self): getattr(self, '_undo', lambda: None)(); self._undo = None
+    def before_train(self): self._order, self._start = None, 0; listed_order(self.learn.dl)
+    def after_train(self): restore_order(self.learn.dl)
     def before_batch(self):
         if not self.training: self.idxs = None; return
         if self._order is None:  # once per epoch: one copy of the whole order to the device
