@@ -179,6 +179,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                  'fastai_elr/distributed.py')},
             'fastai_elr.export': { 'fastai_elr.export._export': ('export.html#_export', 'fastai_elr/export.py'),
                                    'fastai_elr.export._is_plus': ('export.html#_is_plus', 'fastai_elr/export.py'),
+                                   'fastai_elr.export._plain_splitter': ('export.html#_plain_splitter', 'fastai_elr/export.py'),
                                    'fastai_elr.export.average_model': ('export.html#average_model', 'fastai_elr/export.py'),
                                    'fastai_elr.export.from_package': ('export.html#from_package', 'fastai_elr/export.py'),
                                    'fastai_elr.export.inference_form': ('export.html#inference_form', 'fastai_elr/export.py'),

@@ -36,7 +36,10 @@ def average_model(nets, n_inp:int=1, parts:int=None) -> fx.GraphModule:
     outs = res if parts is None else [g.call_function(operator.getitem, (r, 0)) for r in res]
     mean = g.call_method('mean', (g.call_function(torch.stack, (outs,)), 0))
     g.output(mean if parts is None else (mean, *(g.call_function(operator.getitem, (res[0], i)) for i in range(1, parts))))
-    return fx.GraphModule(root, g, class_name='AverageOfNetworks')
+    avg = fx.GraphModule(root, g, class_name='AverageOfNetworks')
+    if not any(hasattr(n, 'reset') for n in nets): return avg
+    from fastai.text.models.core import SequentialRNN   # has `reset`, which fastai's `ModelResetter` calls on text models
+    return SequentialRNN(avg)
 
 def _is_plus(model) -> bool: return type(model).__name__ == 'ELRPlusModel' and from_package(model)
 
@@ -50,11 +53,16 @@ def plain_model(model, which='mean', n_inp:int=1) -> nn.Module:
     return model.nets[which]
 
 # %% ../nbs/04c_export.ipynb #6d759e2c
+def _plain_splitter(model, net, splitter):
+    "The splitter for `net`, taken out of the ELR+ `model`: the learner's own for one network, all parameters in one group for the average"
+    return getattr(splitter, 'splitter', splitter) if any(net is n for n in model.nets) else trainable_params
+
 def plain_learner(learn, which='mean') -> Learner:
     "A fastai `Learner` without this package: a copy of network `which` (0, 1, or 'mean': both averaged) of an ELR+ learner, or of any learner's model"
     model, splitter = get_model(learn.model), learn.splitter
-    net = deepcopy(plain_model(model, which, learn.dls.n_inp))
-    if _is_plus(model): splitter = trainable_params if isinstance(net, fx.GraphModule) else getattr(splitter, 'splitter', splitter)
+    from fastai_elr.plus import leaves_only   # not at the top: the callbacks import this module
+    with leaves_only(model): net = deepcopy(plain_model(model, which, learn.dls.n_inp))   # text: AWD-LSTM's dropped weights
+    if _is_plus(model): splitter = _plain_splitter(model, plain_model(model, which), splitter)
     kinds = tuple(defaults.callbacks)
     cbs = [copy(cb) for cb in learn.cbs if not from_package(cb) and not isinstance(cb, kinds)]
     return Learner(learn.dls, net, loss_func=learn.loss_func, opt_func=learn.opt_func, lr=learn.lr, splitter=splitter, cbs=cbs,
@@ -88,7 +96,7 @@ def inference_form(learn):
     try:
         if _is_plus(get_model(model)):
             learn.model = plain_model(model, 'mean', learn.dls.n_inp)
-            learn.splitter = trainable_params if isinstance(learn.model, fx.GraphModule) else getattr(splitter, 'splitter', splitter)
+            learn.splitter = _plain_splitter(get_model(model), learn.model, splitter)
         learn.opt = None   # fastai's export keeps the optimizer's state for the training model: that is this one's
         yield learn
     finally:
