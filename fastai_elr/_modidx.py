@@ -2,8 +2,6 @@
 
 d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_url': '', 'lib_path': 'fastai_elr'},
   'syms': { 'fastai_elr.callback': { 'fastai_elr.callback.ELRCallback': ('callback.html#elrcallback', 'fastai_elr/callback.py'),
-                                     'fastai_elr.callback.ELRCallback.__getstate__': ( 'callback.html#elrcallback.__getstate__',
-                                                                                       'fastai_elr/callback.py'),
                                      'fastai_elr.callback.ELRCallback.__init__': ( 'callback.html#elrcallback.__init__',
                                                                                    'fastai_elr/callback.py'),
                                      'fastai_elr.callback.ELRCallback._prepare': ( 'callback.html#elrcallback._prepare',

@@ -141,8 +141,9 @@ def _read_items(file:Path, fp:str, holders):
     for cb in holders:
         if cb.name not in states: continue
         try:
-            if hasattr(cb, 'match_state'): states[cb.name], idents[cb.name] = cb.match_state(states[cb.name], side.name)
-            getattr(cb, 'check_item_state', lambda s: None)(states[cb.name])
+            s = states[cb.name]
+            getattr(cb, 'check_item_state', lambda s: None)({k: v for k, v in s.items() if k != 'identity'} if isinstance(s, dict) else s)
+            if hasattr(cb, 'match_state'): states[cb.name], idents[cb.name] = cb.match_state(states[cb.name], side.name)   # by item
         except (ValueError, TypeError, KeyError) as e: raise CheckpointError(f"{side}: {e}") from None
     return states, idents
 
