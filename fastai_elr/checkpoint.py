@@ -148,17 +148,17 @@ def _read_items(file:Path, fp:str, holders):
     return states, idents
 
 @patch
-def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items=True, weights_only=True, **kwargs):
+def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items=True, **kwargs):
     "Load model and optimizer state (if `with_opt`), and callbacks' per-item state (if `with_items`), from `self.path/self.model_dir/file`, all checked first; fastai's own `load` without them"
     if not item_state_holders(self):   # `kwargs` go to `torch.load`, as fastai's do (`mmap=True`)
-        return _fastai_load(self, file, device=device, with_opt=with_opt, strict=strict, weights_only=weights_only, **kwargs)
+        return _fastai_load(self, file, device=device, with_opt=with_opt, strict=strict, **kwargs)
     if device is None and hasattr(self.dls, 'device'): device = self.dls.device
     if isinstance(device, int): device = torch.device('cuda', device)
     file = join_path_file(file, self.path/self.model_dir, ext='.pth')
     distrib_barrier()
     if not file.is_file(): raise FileNotFoundError(f"No checkpoint {file}")
     data = file.read_bytes()
-    state = _torch_load(data, file, device or 'cpu', weights_only, **kwargs)
+    state = _torch_load(data, file, device or 'cpu', **kwargs)   # weights only, unless `weights_only=False`
     if not isinstance(state, dict): raise CheckpointError(f"{file} is not a model checkpoint: load an earlier one.")
     hasopt = set(state) == {'model', 'opt'}
     _check_weights(self.model, state['model'] if hasopt else state, file, strict)
