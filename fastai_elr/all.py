@@ -4,6 +4,7 @@ check_torch_pair()   # before anything imports torchvision: a mismatched pair fa
 from .indices import *
 from .loss import *
 from .checkpoint import *
+from .identity import *
 from .callback import *
 from .noise import *
 from .data import *
@@ -11,6 +12,7 @@ from .models import *
 from .plus import *
 from .sop import *
 from .distributed import *
+from .export import *
 from .interpret import *
 from .health import *
 from .review import ReviewDB, Review, ReviewServer, read_decisions, apply_decisions, corrected_labels, write_corrected  # the web stack loads only when a page is served
