@@ -221,9 +221,10 @@ class Review:
         for f in ('config.json', 'mislabeled.csv'):
             if not (run/f).is_file(): raise FileNotFoundError(f"{run} is not a run folder of elr_train: it has no {f}")
         from fastai_elr.config import DEFAULTS
-        from fastai_elr.run import make_dls
+        from fastai_elr.run import make_dls, absolute_items
         cfg, table = dict(DEFAULTS, **json.loads((run/'config.json').read_text())), _read_table(run/'mislabeled.csv')
         dls = make_dls(cfg)
+        table['item'] = absolute_items(table.item, cfg)   # image files are named relative to the data's folder there
         ds, vocab = dls.train_ds, [str(v) for v in dls.vocab]
         if len(table) != len(ds): raise ValueError(f"{run}/mislabeled.csv lists {len(table)} items, but the data of config.json has {len(ds)}")
         idx = table.idx.to_numpy()
