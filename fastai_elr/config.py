@@ -304,26 +304,29 @@ def changed_since(run_config, k, now, then) -> str:
     return (f"{run_config} says {k} {now!r}, but the run's checkpoint was trained with {k} {then!r}: the file was changed after "
             f"the run started. Put {k} back to {then!r}, or {fix}")
 
-def saved_back(base:dict, saved:dict, flags:dict, run_config) -> dict:
-    "A resumed run's `config.json` settings `base` with those it lacks from `saved`, its checkpoint's; refuses one changed since, unless `flags` change it"
+def saved_back(base:dict, saved:dict, flags:dict, run_config, written=False) -> dict:
+    "A resumed run's `config.json` settings `base` with those it lacks from `saved`, its checkpoint's; refuses one changed by hand since"
+    # `written`: the run itself wrote `base` (a resume given flags, stopped before its first checkpoint); `flags` change settings now
     saved = {k: v for k, v in (saved or {}).items() if k in DEFAULTS}
     for k, v in saved.items():
-        if k in base and base[k] != v and (k in RUN_IDENTITY or k not in flags): raise BadInput(changed_since(run_config, k, base[k], v))
+        if k in base and base[k] != v and (k in RUN_IDENTITY or not (written or k in flags)): raise BadInput(changed_since(run_config, k, base[k], v))
     return {**saved, **base}
 
-def _saved(resume) -> dict | None:
-    "The settings the checkpoint `resume` was trained with, where it is there and holds them"
-    if resume is None or not Path(resume).is_file(): return None
-    from fastai_elr.runfolder import saved_settings, check_checkpoint
+def _saved(resume) -> tuple:
+    "The settings the checkpoint `resume` was trained with (`None` where it holds none), and whether the run wrote its `config.json` as it is"
+    if resume is None or not Path(resume).is_file(): return None, False
+    from fastai_elr.runfolder import saved_settings, check_checkpoint, config_written
     check_checkpoint(resume)   # settings read from a damaged file would be no settings at all
-    return saved_settings(resume)
+    return saved_settings(resume), config_written(Path(resume).parent)
 
 def resolve(flags:dict, config=None, run_config=None, warn=None, resume=None) -> dict:
     "Checked settings from the defaults, `run_config` (a resumed run's `config.json`, completed from its checkpoint `resume`) or the `config` file, and the `flags` given"
     warn = warn or (lambda m: warnings.warn(m))
     flags = {k: v for k, v in flags.items() if k in DEFAULTS and v is not None}
     base = read_config(run_config, warn) if run_config is not None else {}
-    if run_config is not None: base = saved_back(base, _saved(resume or Path(run_config).parent/'last.pth'), flags, run_config)
+    if run_config is not None:
+        saved, written = _saved(resume or Path(run_config).parent/'last.pth')
+        base = saved_back(base, saved, flags, run_config, written)
     f, raw = config_file(config) if config is not None else (None, {})
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
     e0 = (raw.get('trainer', {}) if is_original(raw) else raw).get('epochs')   # a config's ELR+ ramps: the same share of a run of other --epochs

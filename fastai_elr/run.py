@@ -25,7 +25,7 @@ from fastai.torch_core import trainable_params
 from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, ITEM_REF, check_data, check_out, checkpoint_file, resolve_arch, method_settings, plus_schedule
 from .checkpoint import atomic_write, atomic_write_text
 from .runfolder import (run_lock, check_free, clear_stale, damaged, saved_settings, check_identity, check_checkpoint, checkpoint_sums,
-                                  item_file, write_manifest, set_aside, refuse_resume, os_error_line, MANIFEST, RECORD, REVIEW_DB)
+                                  item_file, write_manifest, set_aside, refuse_resume, settings_seal, os_error_line, MANIFEST, RECORD, REVIEW_DB)
 from .checkpoint import CheckpointError
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
@@ -211,6 +211,7 @@ class RunCheckpoint(Callback):
     def write_record(self, ck):
         "`last.json` beside the checkpoint `ck`: the history, the training time and the checksums of the checkpoint's files"
         rec = {'epoch': self.last_epoch, 'wall_s': self.wall, 'history': self.history, 'sha256': checkpoint_sums(ck)}
+        if self.settings: rec['config_sha256'] = settings_seal(self.settings)   # the settings config.json holds, as the run wrote them
         atomic_write_text(Path(ck).parent/RECORD, json.dumps(rec, indent=1))
 
     def item_state(self):   # the settings travel with the weights: a resume checks the run's config.json against them
@@ -322,6 +323,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
         if main:
             clear_stale(out)
             if overwrite: _clear_run(out, log)
+            if not _says(out, cfg) and (out/RECORD).is_file() and (out/'last.pth').is_file(): ckpt.write_record(out/'last.pth')   # first the record of the settings to come
             _write_config(out, cfg)
             for f in (MANIFEST, 'FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)   # not finished from here on
         try:

@@ -12,7 +12,8 @@ from .config import BadInput, RUN_IDENTITY, changed_since
 # %% auto #0
 __all__ = ['LOCK', 'MANIFEST', 'RECORD', 'REVIEW_DB', 'lock_holder', 'check_free', 'run_lock', 'clear_stale', 'finished',
            'refuse_resume', 'item_file', 'run_state', 'saved_settings', 'check_identity', 'sha256_file',
-           'checkpoint_sums', 'write_manifest', 'damaged', 'check_checkpoint', 'run_id', 'set_aside', 'os_error_line']
+           'checkpoint_sums', 'write_manifest', 'settings_seal', 'config_written', 'damaged', 'check_checkpoint',
+           'run_id', 'set_aside', 'os_error_line']
 
 # %% ../nbs/08c_runfolder.ipynb #43ff90f3
 LOCK = '.lock'
@@ -135,6 +136,15 @@ def write_manifest(out, files, **extra):
     from fastai_elr.checkpoint import atomic_write_text
     out = Path(out)
     atomic_write_text(out/MANIFEST, json.dumps({**extra, 'sha256': {f: sha256_file(out/f) for f in files if (out/f).is_file()}}, indent=1))
+
+def settings_seal(settings:dict) -> str:
+    "The checksum of `settings` as JSON, whatever the order of the keys and the spacing of the file"
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+def config_written(out) -> bool:
+    "Whether `out/config.json` holds the settings the run itself last wrote there (`last.json` records their checksum), not settings edited by hand"
+    rec, cfg = _json(Path(out)/RECORD), _json(Path(out)/'config.json')
+    return rec is not None and cfg is not None and rec.get('config_sha256') == settings_seal(cfg)
 
 def damaged(out) -> list | None:
     "The files `out/manifest.json` lists that are missing or differ from their checksum (`[]`: none); `None` where there is no readable manifest"
