@@ -323,7 +323,7 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
         if main:
             clear_stale(out)
             if overwrite: _clear_run(out, log)
-            if not _says(out, cfg) and (out/RECORD).is_file() and (out/'last.pth').is_file(): ckpt.write_record(out/'last.pth')   # first the record of the settings to come
+            if ck is not None and ck.resolve().parent == out.resolve(): ckpt.write_record(ck)   # the record of what it goes on from, with the settings to come, first
             _write_config(out, cfg)
             for f in (MANIFEST, 'FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)   # not finished from here on
         try:
