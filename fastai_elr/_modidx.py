@@ -571,4 +571,9 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'fastai_elr.sop.noisy_prediction': ('sop.html#noisy_prediction', 'fastai_elr/sop.py'),
                                 'fastai_elr.sop.running_stats_kept': ('sop.html#running_stats_kept', 'fastai_elr/sop.py'),
                                 'fastai_elr.sop.sop_loss': ('sop.html#sop_loss', 'fastai_elr/sop.py'),
-                                'fastai_elr.sop.sop_noise': ('sop.html#sop_noise', 'fastai_elr/sop.py')}}}
+                                'fastai_elr.sop.sop_noise': ('sop.html#sop_noise', 'fastai_elr/sop.py')},
+            'fastai_elr.syncs': { 'fastai_elr.syncs._caller': ('syncs.html#_caller', 'fastai_elr/syncs.py'),
+                                  'fastai_elr.syncs.around_batch_events': ('syncs.html#around_batch_events', 'fastai_elr/syncs.py'),
+                                  'fastai_elr.syncs.counting_host_reads': ('syncs.html#counting_host_reads', 'fastai_elr/syncs.py'),
+                                  'fastai_elr.syncs.noise_callbacks': ('syncs.html#noise_callbacks', 'fastai_elr/syncs.py'),
+                                  'fastai_elr.syncs.sync_errors': ('syncs.html#sync_errors', 'fastai_elr/syncs.py')}}}
