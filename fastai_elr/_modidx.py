@@ -128,6 +128,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'fastai_elr.data._cifar_pickles': ('data.html#_cifar_pickles', 'fastai_elr/data.py'),
                                  'fastai_elr.data._idx_files': ('data.html#_idx_files', 'fastai_elr/data.py'),
                                  'fastai_elr.data._image_files': ('data.html#_image_files', 'fastai_elr/data.py'),
+                                 'fastai_elr.data._label_indices': ('data.html#_label_indices', 'fastai_elr/data.py'),
                                  'fastai_elr.data._noisy_train': ('data.html#_noisy_train', 'fastai_elr/data.py'),
                                  'fastai_elr.data._random_valid': ('data.html#_random_valid', 'fastai_elr/data.py'),
                                  'fastai_elr.data._stacked': ('data.html#_stacked', 'fastai_elr/data.py'),
