@@ -8,7 +8,8 @@ Each part is timed inside the real training loop by wrapping the code that does 
 forward, the EMA update, mixup, the targets and loss, backward, the optimizer step); what is left is fastai's loop and
 the loaders. The switches `ELRPlusCallback(ema=False)`, `(mixup=False)` and `(second_net=False)` are timed as whole
 epochs too. Epochs are taken in turn (ELR, ELR+, ..., ELR, ELR+, ...) so that a load on the machine hits all alike;
-each figure is the median over the timed epochs, wall and CPU seconds.
+each figure is the median over the timed epochs: CPU seconds for the parts (a busy machine stretches wall time, not
+CPU time), wall and CPU seconds for whole epochs.
 """
 import argparse, statistics, time, warnings
 from collections import defaultdict
@@ -25,7 +26,7 @@ METHODS = {'CE': lambda: [], 'ELR': lambda: [ELRCallback()], 'ELR+': lambda: [EL
            'ELR+ second_net=False': lambda: [ELRPlusCallback(second_net=False)]}
 
 class Parts(Callback):
-    "Wall seconds per epoch spent in each wrapped part; the epoch's wall and CPU seconds"
+    "CPU seconds per training epoch spent in each wrapped part; the epoch's wall and CPU seconds"
     order = -100
     def __init__(self): self.epochs = []
     def before_fit(self):
@@ -44,9 +45,9 @@ class Parts(Callback):
         f = getattr(obj, name)
         def timed(*args, **kwargs):
             if not self.training: return f(*args, **kwargs)
-            t = time.perf_counter()
+            t = time.process_time()   # CPU seconds of the process (all its threads): a busy machine does not inflate them
             try: return f(*args, **kwargs)
-            finally: self.cur[part] += time.perf_counter() - t
+            finally: self.cur[part] += time.process_time() - t
         setattr(obj, name, timed)
     def before_train(self): self.cur, self.t, self.c = defaultdict(float), time.perf_counter(), time.process_time()
     def after_train(self):
@@ -76,7 +77,7 @@ def main():
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
     med = {m: {k: statistics.median(e.get(k, 0.) for e in l.parts.epochs[1:]) for k in l.parts.epochs[-1]} for m, l in learns.items()}
     n = len(next(iter(learns.values())).dls.train)
-    print(f"median seconds per training epoch (validation left out) of {n} batches, {a.epochs} timed epochs each in turn, {torch.get_num_threads()} torch thread(s)")
+    print(f"median seconds (parts: CPU) per training epoch (validation left out) of {n} batches, {a.epochs} timed epochs each in turn, {torch.get_num_threads()} torch thread(s)")
     base = med.get('ELR')
     for m, d in med.items():
         ratio = f", {d['epoch'] / base['epoch']:.2f}x ELR wall, {d['epoch CPU'] / base['epoch CPU']:.2f}x CPU" if base else ''
@@ -89,6 +90,6 @@ def main():
                 of = [f"{n} {parts[n]:.2f} s" for n, within in nested.items() if within == k and n in parts]
                 if of: print(f"      of which {', '.join(of)}")
             inner = sum(v for k, v in parts.items() if k not in nested)
-            print(f"    {'rest: fastai loop, loaders':32s} {d['epoch'] - inner:6.2f} s")
+            print(f"    {'rest: fastai loop, loaders':32s} {d['epoch CPU'] - inner:6.2f} s")
 
 if __name__ == '__main__': main()
