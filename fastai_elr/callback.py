@@ -5,18 +5,20 @@
 # %% ../nbs/03_callback.ipynb #27981273
 from __future__ import annotations
 import warnings
-import torch
+import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
 from .indices import sample_index
 from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype, check_state_keys
 from .distributed import row_exchange
+from .identity import ItemIdentity
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
+import fastai_elr.export      # `learn.export` writes a plain fastai learner
 
 # %% auto #0
-__all__ = ['single_label', 'refuse_mixup', 'refuse_other_methods', 'check_trainable', 'train_shape', 'check_fit',
-           'other_data_error', 'NonFiniteRows', 'ELRCallback']
+__all__ = ['single_label', 'plain_ce', 'class_loss', 'loss_name', 'refuse_mixup', 'refuse_other_methods', 'check_trainable',
+           'train_shape', 'check_fit', 'other_data_error', 'NonFiniteRows', 'ELRCallback']
 
 # %% ../nbs/03_callback.ipynb #de8d2cf3
 def single_label(pred, y, who:str):
@@ -27,6 +29,22 @@ def single_label(pred, y, who:str):
             f"integer class per item. Got predictions of shape {tuple(pred.shape)} and targets of shape {tuple(y.shape)} "
             f"({y.dtype}); multi-label and regression targets are not supported.")
     return y.long()
+
+def plain_ce(lf) -> bool:
+    "Whether `lf` is cross entropy with no class weights, no label smoothing and a mean: the term ELR+ and SOP write out"
+    f = getattr(lf, 'func', lf)   # fastai's `CrossEntropyLossFlat` wraps `nn.CrossEntropyLoss`
+    if f is F.cross_entropy: return True
+    return type(f) is nn.CrossEntropyLoss and f.weight is None and not f.label_smoothing and f.reduction == 'mean'
+
+def class_loss(lf, z, y, m:float=1., perm=None):
+    "The user's loss `lf` of logits `z` for labels `y`, mixed with labels `y[perm]` by weight `m` as fastai's `MixUp` does"
+    loss = lf(z, y).mean()
+    return loss if perm is None else m * loss + (1 - m) * lf(z, y[perm]).mean()
+
+def loss_name(lf) -> str:
+    "A readable name of the loss function `lf`"
+    f = getattr(lf, 'func', None)
+    return f"{type(lf).__name__}({type(f).__name__})" if f is not None else getattr(lf, '__name__', type(lf).__name__)
 
 def refuse_mixup(learn, who:str, why:str=None):
     "Fail clearly when fastai's `MixUp`/`CutMix` is on `learn`; `why` replaces the reason given for ELR"
@@ -86,10 +104,11 @@ class NonFiniteRows:
         self.reset()
 
 # %% ../nbs/03_callback.ipynb #de344287
-class ELRCallback(Callback):
+class ELRCallback(Callback, ItemIdentity):
     "Add the ELR regulariser `lam * mean log(1 - <t, p>)` to the training loss of a classification `Learner`"
     order = 0  # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
+    state_name = 'targets'
     def __init__(self, lam:float=3., beta:float=0.7, dtype=torch.float32):
         check_hparams(lam, beta); buffer_dtype(dtype)
         store_attr()
@@ -131,7 +150,8 @@ class ELRCallback(Callback):
         self.learn.loss_grad = self.loss_grad + reg
         self.learn.loss = self.learn.loss_grad.clone()
 
-    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def before_train(self):   # not at `before_fit`: `get_preds` fires that too
+        check_trainable(self.learn, type(self).__name__); self.match_items()
     def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def reset(self):
@@ -155,6 +175,3 @@ class ELRCallback(Callback):
         n, c = state['target'].shape
         with torch.device(next(self.learn.model.parameters()).device): self.criterion = ELRLoss(n, c, self.lam, self.beta, self.dtype)
         self.criterion.load_state_dict(state)   # cast to the callback's dtype
-
-    def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets out
-        return {k: (None if k == 'criterion' else v) for k, v in self.__dict__.items()}
