@@ -11,5 +11,5 @@ from .sop import *
 from .distributed import *
 from .interpret import *
 from .health import *
-from .decisions import ReviewDB, ReviewError, read_decisions, apply_decisions, corrected_labels, write_corrected, run_id
+from .decisions import ReviewDB, ReviewError, read_decisions, apply_decisions, corrected_labels, write_corrected
 from .review import Review, ReviewServer  # the web stack loads only when a page is served
