@@ -115,7 +115,7 @@ class Review:
         if dls.noise is not None and (np.array(vocab, dtype=object)[dls.noise.noisy[idx]] != table.given.to_numpy()).any():
             raise ValueError(f"The given labels in {run}/mislabeled.csv differ from those the data of config.json makes")
         return cls(table, vocab, db or run/'review.sqlite', image=lambda i: ds[i][0], top=top, export_path=run/'corrected.csv', title=run.name,
-                   summary=_read_summary(run, vocab), run=run_id(run, table))
+                   summary=_read_summary(run, vocab), run=run_id(run))
 
     @classmethod
     def from_interp(cls, interp:MislabelInterpretation, db=None, top:int=None, by:str=None, summary:dict=None):
