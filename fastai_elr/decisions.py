@@ -115,9 +115,8 @@ class ReviewDB:
             return r and r[0]
         was = self._txn(f)
         if was is not None and was != run:
-            raise ReviewError(f"{self.path} holds the decisions of another run ({was}), not of this one ({run}): they were made for "
-                              f"other items or labels. Review this run in a new database: move {self.path.name} aside, or pass --db (db=) "
-                              "a new file", 409)
+            raise ReviewError(f"{self.path} holds the decisions of another run ({was}), not of this one ({run}), and they stay "
+                              f"with it. Review this run in a new database: pass --db (db=) a new file, or move {self.path.name} aside", 409)
 
     def decide(self, item:str, decision:str, label:str|None, given:str=None, idx:int=None):
         "Store `decision` (with its `label`) for `item`, keeping the state it replaces for undo"
