@@ -2,6 +2,7 @@
 from .indices import *
 from .loss import *
 from .checkpoint import *
+from .identity import *
 from .callback import *
 from .noise import *
 from .data import *

@@ -12,6 +12,7 @@ from fastai.callback.mixup import MixHandler
 from .indices import sample_index
 from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype, check_state_keys
 from .distributed import row_exchange
+from .identity import ItemIdentity
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -86,10 +87,11 @@ class NonFiniteRows:
         self.reset()
 
 # %% ../nbs/03_callback.ipynb #de344287
-class ELRCallback(Callback):
+class ELRCallback(Callback, ItemIdentity):
     "Add the ELR regulariser `lam * mean log(1 - <t, p>)` to the training loss of a classification `Learner`"
     order = 0  # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
+    state_name = 'targets'
     def __init__(self, lam:float=3., beta:float=0.7, dtype=torch.float32):
         check_hparams(lam, beta); buffer_dtype(dtype)
         store_attr()
@@ -131,7 +133,8 @@ class ELRCallback(Callback):
         self.learn.loss_grad = self.loss_grad + reg
         self.learn.loss = self.learn.loss_grad.clone()
 
-    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def before_train(self):   # not at `before_fit`: `get_preds` fires that too
+        check_trainable(self.learn, type(self).__name__); self.match_items()
     def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def reset(self):
@@ -155,6 +158,3 @@ class ELRCallback(Callback):
         n, c = state['target'].shape
         with torch.device(next(self.learn.model.parameters()).device): self.criterion = ELRLoss(n, c, self.lam, self.beta, self.dtype)
         self.criterion.load_state_dict(state)   # cast to the callback's dtype
-
-    def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets out
-        return {k: (None if k == 'criterion' else v) for k, v in self.__dict__.items()}

@@ -82,11 +82,12 @@ def item_state_holders(learn) -> list:
     "The learner's callbacks that hold per-item state"
     return [cb for cb in learn.cbs if hasattr(cb, 'item_state') and hasattr(cb, 'load_item_state')]
 
-def _torch_load(data:bytes, file, device='cpu', weights_only=True):
-    "Unpickle checkpoint bytes as fastai does (weights only, unless told otherwise), or fail naming `file`"
+def _torch_load(data:bytes, file, device='cpu', weights_only=True, **kwargs):
+    "Unpickle checkpoint bytes as fastai does (weights only, unless told otherwise; `kwargs` for `torch.load`), or fail naming `file`"
     ctx = torch.serialization.safe_globals([L, np.core.multiarray.scalar, np.dtype, *[getattr(np.dtypes, dt) for dt in np.dtypes.__all__]])
+    src = str(file) if kwargs.get('mmap') else io.BytesIO(data)   # a memory map needs the file itself
     try:
-        with ctx: return torch.load(io.BytesIO(data), map_location=device, weights_only=weights_only)
+        with ctx: return torch.load(src, map_location=device, weights_only=weights_only, **kwargs)
     except Exception as e:
         raise CheckpointError(f"{file} is damaged or is not a checkpoint ({' '.join(str(e).split()[:20])}): "
                               "load an earlier checkpoint, or train again.") from None
@@ -96,15 +97,16 @@ _fastai_save = getattr(Learner.save, '_fastai', Learner.save)
 _fastai_load = getattr(Learner.load, '_fastai', Learner.load)
 
 @patch
-def save(self:Learner, file, with_opt=True, pickle_protocol=2):
-    "Save model and optimizer state (if `with_opt`), and callbacks' per-item state, to `self.path/self.model_dir/file`, safely"
+def save(self:Learner, file, with_opt=True, pickle_protocol=2, **kwargs):
+    "Save model and optimizer state (if `with_opt`), and callbacks' per-item state, to `self.path/self.model_dir/file`, safely; fastai's own `save` without them"
+    if not item_state_holders(self): return _fastai_save(self, file, with_opt=with_opt, pickle_protocol=pickle_protocol, **kwargs)
     file = join_path_file(file, self.path/self.model_dir, ext='.pth')
     if rank_distrib(): return file  # as fastai: only the main process writes
     for t in [*file.parent.glob(f'.{file.name}.*.tmp'), *file.parent.glob(f'.{file.stem}.items-*.tmp')]: t.unlink(missing_ok=True)  # left by a kill
     buf = io.BytesIO()
-    save_model(buf, self.model, getattr(self, 'opt', None), with_opt=with_opt, pickle_protocol=pickle_protocol)
+    save_model(buf, self.model, getattr(self, 'opt', None), with_opt=with_opt, pickle_protocol=pickle_protocol, **kwargs)
     data = buf.getvalue()
-    states = {cb.name: cb.item_state() for cb in item_state_holders(self)}
+    states = {cb.name: getattr(cb, 'state_with_identity', cb.item_state)() for cb in item_state_holders(self)}   # with the items it was made for
     states, side = {k: v for k, v in states.items() if v is not None}, item_state_file(file, fingerprint(data))
     if states: atomic_write(side, lambda f: torch.save(states, f))   # first the per-item file of the new weights...
     atomic_write(file, lambda f: f.write(data))                       # ...then the weights, in one rename
@@ -125,37 +127,43 @@ def _check_weights(model, state, file, strict=True):
         raise CheckpointError(f"{file} holds weights for another model ({what}): load it into the model it was saved from.")
 
 def _read_items(file:Path, fp:str, holders):
-    "The per-item states of checkpoint `file` (bytes fingerprint `fp`), read and checked against `holders`; {} if there are none"
+    "(per-item states of checkpoint `file` (bytes fingerprint `fp`), read, matched to the items and checked against `holders`; their item identities)"
     side, legacy = item_state_file(file, fp), file.parent/f'{file.stem}.items.pth'
     if not side.exists():
         others = [f for f in item_state_files(file) if f != legacy]
         if others: raise CheckpointError(f"{file}'s per-item file is missing: {others[0].name} belongs to other weights (an "
             "interrupted save, or files copied by hand). Load an earlier checkpoint, or pass `with_items=False` for the weights alone.")
-        if not legacy.exists(): return {}
+        if not legacy.exists(): return {}, {}
         side = legacy  # written by an earlier version, unfingerprinted
     states = _torch_load(side.read_bytes(), side)
     if not isinstance(states, dict): raise CheckpointError(f"{side} is not a per-item file: load an earlier checkpoint.")
+    idents = {}
     for cb in holders:
         if cb.name not in states: continue
-        try: getattr(cb, 'check_item_state', lambda s: None)(states[cb.name])
+        try:
+            s = states[cb.name]
+            getattr(cb, 'check_item_state', lambda s: None)({k: v for k, v in s.items() if k != 'identity'} if isinstance(s, dict) else s)
+            if hasattr(cb, 'match_state'): states[cb.name], idents[cb.name] = cb.match_state(states[cb.name], side.name)   # by item
         except (ValueError, TypeError, KeyError) as e: raise CheckpointError(f"{side}: {e}") from None
-    return states
+    return states, idents
 
 @patch
-def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items=True, weights_only=True):
-    "Load model and optimizer state (if `with_opt`), and callbacks' per-item state (if `with_items`), from `self.path/self.model_dir/file`, all checked first"
+def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items=True, **kwargs):
+    "Load model and optimizer state (if `with_opt`), and callbacks' per-item state (if `with_items`), from `self.path/self.model_dir/file`, all checked first; fastai's own `load` without them"
+    if not item_state_holders(self):   # `kwargs` go to `torch.load`, as fastai's do (`mmap=True`)
+        return _fastai_load(self, file, device=device, with_opt=with_opt, strict=strict, **kwargs)
     if device is None and hasattr(self.dls, 'device'): device = self.dls.device
     if isinstance(device, int): device = torch.device('cuda', device)
     file = join_path_file(file, self.path/self.model_dir, ext='.pth')
     distrib_barrier()
     if not file.is_file(): raise FileNotFoundError(f"No checkpoint {file}")
     data = file.read_bytes()
-    state = _torch_load(data, file, device or 'cpu', weights_only)
+    state = _torch_load(data, file, device or 'cpu', **kwargs)   # weights only, unless `weights_only=False`
     if not isinstance(state, dict): raise CheckpointError(f"{file} is not a model checkpoint: load an earlier one.")
     hasopt = set(state) == {'model', 'opt'}
     _check_weights(self.model, state['model'] if hasopt else state, file, strict)
     holders = item_state_holders(self) if with_items else []
-    states = _read_items(file, fingerprint(data), holders) if holders else {}
+    states, idents = _read_items(file, fingerprint(data), holders) if holders else ({}, {})
     # everything is read and checked: from here on the learner changes
     if self.opt is None: self.create_opt()
     get_model(self.model).load_state_dict(state['model'] if hasopt else state, strict=strict)
@@ -164,7 +172,9 @@ def load(self:Learner, file, device=None, with_opt=True, strict=True, with_items
         except Exception: warnings.warn("Could not load the optimizer state.")
     elif with_opt: warnings.warn("Saved file doesn't contain an optimizer state.")
     for cb in holders:
-        if cb.name in states: cb.load_item_state(states[cb.name])
+        if cb.name in states:
+            cb.load_item_state(states[cb.name])
+            if cb.name in idents: cb.items_made_for = idents[cb.name]
         elif cb.item_state() is not None:
             warnings.warn(f"{file.name} holds no {cb.name} state: `learn.{cb.name}` keeps its current state, which was not "
                           f"made with these weights. Call `learn.{cb.name}.reset()` to start it afresh.")

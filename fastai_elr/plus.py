@@ -17,6 +17,7 @@ from .indices import sample_index
 from .loss import clamped_probs, update_targets, elr_penalty, check_hparams, seen_disbelief, flag_mislabeled
 from .loss import check_targets, buffer_dtype, check_buffer_fits, check_state_keys
 from .distributed import row_exchange
+from .identity import ItemIdentity
 from .callback import (ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape,
                                  other_data_error)
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
@@ -141,10 +142,11 @@ class MergedSplitter:
         return [sum(gs, []) for gs in zip(*groups)]
 
 # %% ../nbs/04_plus.ipynb #39bdd8a4
-class ELRPlusCallback(Callback):
+class ELRPlusCallback(Callback, ItemIdentity):
     "ELR+: two networks, each with targets from the other's weight average, and mixup inside the ELR regulariser"
     order = ELRCallback.order  # inside MixedPrecision's autocast, before GradientAccumulation scales the loss
     handles_noise = True       # one noise-handling callback per learner
+    state_name, item_dims = 'targets', {'targets': 1}   # (networks, items, classes)
     def __init__(self, lam:float=3., beta:float=0.7, malpha:float=1.,
                  ealpha:float=None,   # EMA momentum; None: `1 - 1/len(dls.train)`, a window of one epoch
                  ema_step:int=None,   # steps of the EMA's ramp; None: `ema_frac` of the fit's steps
@@ -311,7 +313,7 @@ class ELRPlusCallback(Callback):
         return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
 
     def before_train(self):   # not at `before_fit`: `get_preds` fires that too
-        check_trainable(self.learn, type(self).__name__)
+        check_trainable(self.learn, type(self).__name__); self.match_items()
         if self._active: self._set_schedule(get_model(self.learn.model))
     def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
@@ -359,6 +361,3 @@ class ELRPlusCallback(Callback):
     def load_item_state(self, state):
         dev = next(self.learn.model.parameters()).device
         self.bufs, self._labels = state['targets'].to(dev, buffer_dtype(self.dtype)), state['labels'].to(dev)
-
-    def __getstate__(self):  # `learn.export` pickles the callbacks: leave the targets and batch out
-        return {k: (None if k in ('bufs', '_labels', 'unmixed', 'mixes') else v) for k, v in self.__dict__.items()}

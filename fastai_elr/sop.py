@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from .indices import sample_index
 from .loss import check_state_keys, check_item_fit
 from .callback import single_label, check_fit, check_trainable, train_shape, NonFiniteRows, other_data_error
+from .identity import ItemIdentity
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
@@ -157,10 +158,11 @@ class SecondView:
         return tuple(x.as_subclass(torch.Tensor) if isinstance(x, torch.Tensor) else x for x in out[:len(xb)])   # plain, as `learn.xb`
 
 # %% ../nbs/04a_sop.ipynb #74745f11
-class SOPCallback(Callback):
+class SOPCallback(Callback, ItemIdentity):
     "Sparse over-parameterization (SOP, SOP+): per-item noise parameters `u`, `v` with their own SGD, and SOP's loss in training"
     order = 0             # before GradientAccumulation (6) scales the loss, inside MixedPrecision's (10) autocast
     handles_noise = True  # one noise-handling callback per learner
+    state_name = 'per-item parameters'
     default_score = 'self_confidence'  # what `MislabelInterpretation` ranks by: chosen by measurement, see below
     def __init__(self, lr_u:float=120., lr_v:float=120., ratio_balance:float=0., ratio_consistency:float=0., view2=None,
                  ref_bs:int=REF_BS):  # the batch size at which `lr_u`, `lr_v` are plain SGD rates: the same per-row step at any other
@@ -251,7 +253,8 @@ class SOPCallback(Callback):
                 g = rows.grad * (factor / scale)
                 param.index_add_(0, idx, torch.where(ok[:, None] & torch.isfinite(g), g, 0), alpha=-lr)
 
-    def before_train(self): check_trainable(self.learn, type(self).__name__)   # not at `before_fit`: `get_preds` fires that too
+    def before_train(self):   # not at `before_fit`: `get_preds` fires that too
+        check_trainable(self.learn, type(self).__name__); self.match_items()
     def after_train(self): self.nonfinite.report(type(self).__name__, self.epoch)
 
     def reset(self):
@@ -277,6 +280,3 @@ class SOPCallback(Callback):
         dev = next(self.learn.model.parameters()).device
         self.u, self.v, self._labels = state['u'].to(dev).float(), state['v'].to(dev).float(), state['labels'].to(dev)
         self._pending = []
-
-    def __getstate__(self):  # `learn.export` pickles the callbacks: leave the per-item parameters out
-        return {k: (None if k in ('u', 'v', '_labels', '_view') else [] if k == '_pending' else v) for k, v in self.__dict__.items()}
