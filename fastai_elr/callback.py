@@ -5,7 +5,7 @@
 # %% ../nbs/03_callback.ipynb #27981273
 from __future__ import annotations
 import warnings
-import torch
+import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.mixup import MixHandler
@@ -14,10 +14,11 @@ from .loss import ELRLoss, check_hparams, check_targets, buffer_dtype, check_sta
 from .distributed import row_exchange
 from .identity import ItemIdentity
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
+import fastai_elr.export      # `learn.export` writes a plain fastai learner
 
 # %% auto #0
-__all__ = ['single_label', 'refuse_mixup', 'refuse_other_methods', 'check_trainable', 'train_shape', 'check_fit',
-           'other_data_error', 'NonFiniteRows', 'ELRCallback']
+__all__ = ['single_label', 'plain_ce', 'class_loss', 'loss_name', 'refuse_mixup', 'refuse_other_methods', 'check_trainable',
+           'train_shape', 'check_fit', 'other_data_error', 'NonFiniteRows', 'ELRCallback']
 
 # %% ../nbs/03_callback.ipynb #de8d2cf3
 def single_label(pred, y, who:str):
@@ -28,6 +29,22 @@ def single_label(pred, y, who:str):
             f"integer class per item. Got predictions of shape {tuple(pred.shape)} and targets of shape {tuple(y.shape)} "
             f"({y.dtype}); multi-label and regression targets are not supported.")
     return y.long()
+
+def plain_ce(lf) -> bool:
+    "Whether `lf` is cross entropy with no class weights, no label smoothing and a mean: the term ELR+ and SOP write out"
+    f = getattr(lf, 'func', lf)   # fastai's `CrossEntropyLossFlat` wraps `nn.CrossEntropyLoss`
+    if f is F.cross_entropy: return True
+    return type(f) is nn.CrossEntropyLoss and f.weight is None and not f.label_smoothing and f.reduction == 'mean'
+
+def class_loss(lf, z, y, m:float=1., perm=None):
+    "The user's loss `lf` of logits `z` for labels `y`, mixed with labels `y[perm]` by weight `m` as fastai's `MixUp` does"
+    loss = lf(z, y).mean()
+    return loss if perm is None else m * loss + (1 - m) * lf(z, y[perm]).mean()
+
+def loss_name(lf) -> str:
+    "A readable name of the loss function `lf`"
+    f = getattr(lf, 'func', None)
+    return f"{type(lf).__name__}({type(f).__name__})" if f is not None else getattr(lf, '__name__', type(lf).__name__)
 
 def refuse_mixup(learn, who:str, why:str=None):
     "Fail clearly when fastai's `MixUp`/`CutMix` is on `learn`; `why` replaces the reason given for ELR"

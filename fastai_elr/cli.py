@@ -10,9 +10,10 @@ from .quiet import quiet_dependencies
 from .config import (METHODS, NOISES, DATASETS, DEFAULTS, DATA_DEFAULTS, BadInput, one_line, shipped_configs, resolve, check_data,
                                check_out, checkpoint_file, method_settings, plus_schedule)
 from .runfolder import check_free, os_error_line
+from .torch_pair import check_torch_pair
 
 # %% auto #0
-__all__ = ['parser', 'settings', 'several_devices', 'main']
+__all__ = ['parser', 'settings', 'several_devices', 'calm_threads', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 _BOOLS = {'1': True, 'true': True, 'yes': True, 'y': True, 'on': True, '0': False, 'false': False, 'no': False, 'n': False, 'off': False}
@@ -67,6 +68,9 @@ def parser() -> argparse.ArgumentParser:
     a('--arch', help="'cnn' (small, built in), 'cnn_fast' (the same from half the resolution), 'mlp', a fastai architecture (resnet34, xresnet18 ...) or a timm model name" + _d('arch'))
     a('--epochs', type=int, help="number of epochs" + _d('epochs'))
     a('--data', help=f"{', '.join(DATASETS)}, a folder of images (one folder per class) or a CSV of file names and labels" + _d('data'))
+    a('--data-path', dest='data_path', help="the folder of your copy of a dataset named by --data (CIFAR's python pickles, Fashion-MNIST's files, "
+      "Clothing1M or WebVision), as a config's data_dir (default: found or downloaded)")
+    for n in ('--data_path', '--data-dir', '--data_dir'): alias(n, 'data_path')
     a('--noise', choices=NOISES, help="exact: r of the labels changed to another class (default); paper: the original code's "
       "definitions; idn: instance-dependent (each item's flip rate and new class depend on its image)")
     a('--buffer-dtype', choices=('float32', 'bfloat16', 'float16'), dest='buffer_dtype',
@@ -107,12 +111,17 @@ def several_devices(cfg, argv) -> int:
                        f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
     return launch(len(gpus), args, gpus=gpus).returncode
 
+def calm_threads():
+    "Let torch's waiting threads sleep rather than spin, unless the environment says otherwise: set before torch loads"
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
 def main(argv=None) -> int:
     "The `elr_train` console script"
     args = parser().parse_args(argv)
     say = lambda kind, m: print(f"elr_train: {kind}: {one_line(m)}", file=sys.stderr)
-    quiet_dependencies()
+    quiet_dependencies(); calm_threads()
     try:
+        check_torch_pair()   # a torchvision built for another torch: one line with the pip command, not a traceback
         notes = []
         cfg, out, ck = settings(args, warn=notes.append)
         for m in notes: say('warning', m)   # once the settings are known to be usable
@@ -127,7 +136,7 @@ def main(argv=None) -> int:
         if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
         from fastai_elr.run import train    # the heavy imports, once a run starts
         train(cfg, out, resume=ck, quiet=args.quiet, overwrite=args.overwrite)
-    except (ValueError, FileNotFoundError) as e: say('error', e); return 2   # settings, data, checkpoints: BadInput and others
+    except (ValueError, FileNotFoundError, ImportError) as e: say('error', e); return 2   # settings, data, checkpoints, the torch pair
     except OSError as e: say('error', os_error_line(e)); return 1           # a full disk, a read-only folder: the run's files as they were
     except KeyboardInterrupt: say('error', "interrupted"); return 130
     return 0

@@ -247,7 +247,7 @@ def check_data(cfg:dict):
     "Fail clearly unless the data the settings name can be found (the folder of a config, a dataset name, a folder or a CSV)"
     d, p = cfg['data'], cfg['data_path']
     if p is not None and not Path(p).exists():
-        raise BadInput(f"no data folder {p}: point the config's data_dir at your copy, or name the data with --data")
+        raise BadInput(f"no data folder {p}: point --data-path (a config's data_dir) at your copy, or name the data with --data")
     if d not in DATASETS and not Path(d).exists():
         raise BadInput(f"--data {d}: no such dataset, folder or CSV file (datasets: {', '.join(DATASETS)})")
     if d in REAL_NOISE and p is None:

@@ -17,8 +17,9 @@ __all__ = ['DIGITS_CLASSES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_FILES', 'FA
            'CIFAR_STATS', 'array_image', 'ArrayDL', 'arrays_dls', 'array_refs', 'load_digits_all', 'digits_split',
            'load_digits_arrays', 'digits_dls', 'read_idx', 'fashion_mnist_files', 'load_fashion_mnist_arrays',
            'fashion_mnist_dls', 'CheckedImage', 'check_images', 'check_items', 'InFolder', 'df_dls', 'folder_dls',
-           'csv_dls', 'imagenette_dls', 'load_cifar_arrays', 'cifar_dls', 'parse_refs', 'is_refs_csv', 'refs_dls',
-           'RandomPadCrop', 'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays', 'TestSetAccuracy']
+           'read_labels_csv', 'csv_dls', 'imagenette_dls', 'load_cifar_arrays', 'cifar_dls', 'parse_refs',
+           'is_refs_csv', 'refs_dls', 'RandomPadCrop', 'stratified_split', 'paper_cifar_dls', 'cifar_tree_arrays',
+           'TestSetAccuracy']
 
 # %% ../nbs/07_data.ipynb #016fc166
 def array_image(a):
@@ -43,8 +44,17 @@ def _stacked(ds):
     if getattr(ds, '_stacked', None) is None:
         ok = (hasattr(ds, 'tls') and len(ds.tls) == 2 and len(ds) > 0 and
               all(isinstance(it, tuple) and len(it) == 2 and isinstance(it[0], np.ndarray) for it in ds.items))
-        ds._stacked = ok and (torch.from_numpy(np.stack([it[0] for it in ds.items])), torch.tensor([ds.tls[1][i] for i in range(len(ds))]))
+        ds._stacked = ok and (torch.from_numpy(np.stack([it[0] for it in ds.items])), _label_indices(ds.tls[1], ds.items))
     return ds._stacked
+
+def _label_indices(tl, items):
+    "The labels of `items` through the label pipeline `tl`: one lookup each for `ItemGetter` then `Categorize`, else item by item"
+    fs = list(tl.tfms.fs)   # the pipeline per item costs more than reading the images (seconds on Fashion-MNIST)
+    if len(fs) == 2 and isinstance(fs[0], ItemGetter) and isinstance(fs[1], Categorize):
+        o2i = fs[1].vocab.o2i
+        try: return torch.tensor([o2i[it[fs[0].i]] for it in items], dtype=torch.long)
+        except KeyError: pass   # a label outside the vocabulary: the pipeline below says which
+    return torch.tensor([int(tl[i]) for i in range(len(items))], dtype=torch.long)
 
 def arrays_dls(x_train, y_train, x_valid, y_valid, vocab, noise:LabelNoise=None, bs=64, item_tfms=None, num_workers=0,
                batch_tfms=None, seed=None, item_ids=None, **kwargs) -> DataLoaders:
@@ -243,6 +253,30 @@ def folder_dls(path, rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, train
     else: df['is_valid'] = _random_valid(len(df), valid_pct, seed)
     return df_dls(_noisy_train(df, rate, noise_fn, seed), path, size=size, item_tfms=item_tfms, bs=bs, seed=seed, **kwargs)
 
+# %% ../nbs/07_data.ipynb #2fe79b17
+def _names_item(cell, folder) -> bool:
+    "Whether a CSV cell names an existing file in `folder` (or an absolute one) or an item of a built-in dataset"
+    s = str(cell).strip()
+    return bool(_REF.match(s)) or (folder is not None and s != '' and (Path(folder)/s).is_file())
+
+def read_labels_csv(csv, fn_col=0, label_col=1, *cols, folder=None) -> pd.DataFrame:
+    "The rows of the labels CSV `csv`, with or without a header row; a clear error where a column or a cell is missing"
+    csv = Path(csv)
+    if not csv.is_file(): raise FileNotFoundError(f"No such CSV file: {csv}")
+    raw = pd.read_csv(csv)
+    header = not (isinstance(fn_col, int) and fn_col < len(raw.columns) and _names_item(raw.columns[fn_col], folder))
+    if not header: raw = pd.read_csv(csv, header=None)   # the first row is an item, not a header: keep it
+    for c in (fn_col, label_col, *cols):
+        if c is not None and (c >= len(raw.columns) if isinstance(c, int) else c not in raw.columns):
+            raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)}): a labels CSV holds the file names in one "
+                             "column and the labels in another, e.g. 'fname,label'")
+    col = lambda c: raw.columns[c] if isinstance(c, int) else c
+    if raw.empty: raise ValueError(f"{csv.name} lists no items")
+    holes = np.flatnonzero(raw[col(fn_col)].isna().to_numpy() | raw[col(label_col)].isna().to_numpy())
+    if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 1 + header} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
+                                    f"({len(holes)} such rows): fill them in or remove them")
+    return raw
+
 # %% ../nbs/07_data.ipynb #9923ee73
 def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean_col=None, rate:float=0., seed:int=0,
             noise_fn=symmetric_noise, valid_pct=0.2, size:int=None, bs=64, item_tfms=None, **kwargs) -> DataLoaders:
@@ -250,15 +284,8 @@ def csv_dls(path, csv='labels.csv', fn_col=0, label_col=1, valid_col=None, clean
     path = Path(path)
     if not path.is_dir(): raise FileNotFoundError(f"No such folder: {path}")
     csv = path/csv
-    if not csv.is_file(): raise FileNotFoundError(f"No such CSV file: {csv}")
-    raw = pd.read_csv(csv)
+    raw = read_labels_csv(csv, fn_col, label_col, valid_col, clean_col, folder=path)
     col = lambda c: raw.columns[c] if isinstance(c, int) else c
-    for c in (fn_col, label_col, valid_col, clean_col):
-        if c is not None and col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
-    if raw.empty: raise ValueError(f"{csv.name} lists no images")
-    holes = np.flatnonzero(raw[col(fn_col)].isna().to_numpy() | raw[col(label_col)].isna().to_numpy())
-    if len(holes): raise ValueError(f"{csv.name} line {holes[0] + 2} has no {'file name' if pd.isna(raw[col(fn_col)].iloc[holes[0]]) else 'label'} "
-                                    f"({len(holes)} such rows): fill them in or remove them")
     df = pd.DataFrame({'fname': raw[col(fn_col)].astype(str), 'label': raw[col(label_col)]})
     missing = [f for f in df.fname if not (path/f).is_file()]   # an absolute name stays as it is
     if missing: raise FileNotFoundError(f"{csv.name} names {len(missing)} files that do not exist in {path}, e.g. {missing[0]}")
@@ -339,6 +366,7 @@ def parse_refs(refs) -> tuple:
 def is_refs_csv(fn, col=0) -> bool:
     "Whether column `col` of the CSV `fn` names items of a built-in array dataset (`'fashion_mnist:123'`)"
     first = pd.read_csv(fn, nrows=1)
+    if isinstance(col, int) and col < len(first.columns) and _REF.match(str(first.columns[col])): return True   # no header row
     return len(first) > 0 and bool(_REF.match(str(first.iloc[0, col] if isinstance(col, int) else first[col].iloc[0])))
 
 def _array_dataset(name, path=None, seed=0, n_valid=None):
@@ -349,7 +377,7 @@ def _array_dataset(name, path=None, seed=0, n_valid=None):
         return x, y, x[va], y[va], DIGITS_CLASSES, va
     if name == 'fashion_mnist':
         return (*load_fashion_mnist_arrays(path, None, n_valid, seed), FASHION_MNIST_CLASSES, [])
-    if path is None: raise FileNotFoundError(f"{name} items need the folder of the CIFAR python pickles: set data_path")
+    if path is None: raise FileNotFoundError(f"{name} items need the folder of the CIFAR python pickles: pass path= (elr_train: --data-path FOLDER)")
     n = int(name[5:])
     return (*load_cifar_arrays(path, n), CIFAR10_CLASSES if n == 10 else CIFAR100_CLASSES, [])
 
@@ -357,12 +385,8 @@ def refs_dls(csv, fn_col=0, label_col=1, rate:float=0., seed:int=0, noise_fn=sym
              bs=64, size=None, **kwargs) -> DataLoaders:
     "The built-in dataset's items named in the CSV `csv` (`'fashion_mnist:123'`) with its labels, validated on the dataset's test split"
     csv = Path(csv)
-    if not csv.is_file(): raise FileNotFoundError(f"No such CSV file: {csv}")
-    raw = pd.read_csv(csv)
+    raw = read_labels_csv(csv, fn_col, label_col)
     col = lambda c: raw.columns[c] if isinstance(c, int) else c
-    for c in (fn_col, label_col):
-        if col(c) not in raw.columns: raise ValueError(f"{csv.name} has no column {c!r} (columns: {list(raw.columns)})")
-    if raw.empty: raise ValueError(f"{csv.name} lists no items")
     name, pos = parse_refs(raw[col(fn_col)])
     x, y, xv, yv, vocab, held = _array_dataset(name, path, seed, n_valid)
     if pos.max() >= len(x): raise ValueError(f"{csv.name} names {name}:{pos.max()}, but {name} has {len(x)} training items")

@@ -11,7 +11,8 @@ from fastai.data.load import DataLoader
 from fastai.torch_core import find_bs
 
 # %% auto #0
-__all__ = ['SampleIndexError', 'epoch_order', 'SampleIndexCallback', 'sample_index']
+__all__ = ['SampleIndexError', 'epoch_order', 'ListedShuffle', 'restore_order', 'listed_order', 'SampleIndexCallback',
+           'sample_index']
 
 # %% ../nbs/00_indices.ipynb #1ede4593
 class SampleIndexError(RuntimeError):
@@ -27,17 +28,41 @@ def epoch_order(dl) -> list:
             "`Datasets.dataloaders` or `ImageDataLoaders`), not a plain PyTorch one.")
     indexed = getattr(dl, 'indexed', None)
     if indexed is None: indexed = getattr(getattr(dl, 'dl', None), 'indexed', False)  # `DistributedDL` asks the loader it wraps
+    if not hasattr(order, '__len__'):
+        raise SampleIndexError(f"{type(dl).__name__}'s epoch order is an iterator that the loader consumes as it serves it: "
+            "train through a `Learner` with `SampleIndexCallback` (it keeps the order as a list), or make `shuffle_fn` return a list.")
     if not indexed or (len(order) and order[0] is None):
         raise SampleIndexError("The training dataset is iterable, not indexed: per-sample callbacks need a "
             "dataset that supports `len` and `ds[i]`.")
     return order
+
+# %% ../nbs/00_indices.ipynb #5a1c0e02
+class ListedShuffle:
+    "A loader's `shuffle_fn` whose order comes back as a list (the wrapped one may return an iterator)"
+    def __init__(self, fn): self.fn = fn
+    def __call__(self, idxs): return list(self.fn(idxs))
+
+def restore_order(dl):
+    "Take `listed_order`'s wrapper off `dl`'s `shuffle_fn` (also one left by a fit that failed)"
+    f = dl.__dict__.get('shuffle_fn')
+    if not isinstance(f, ListedShuffle): return
+    while isinstance(f, ListedShuffle): f = f.fn
+    if getattr(f, '__self__', None) is dl: dl.__dict__.pop('shuffle_fn')   # it was the class's method
+    else: dl.shuffle_fn = f
+
+def listed_order(dl):
+    "Make `dl`'s `shuffle_fn` return a list, so its epoch order stays readable while it is served (undo: `restore_order`)"
+    if not isinstance(dl, DataLoader): return
+    restore_order(dl)
+    dl.shuffle_fn = ListedShuffle(dl.shuffle_fn)
 
 # %% ../nbs/00_indices.ipynb #b22e9fb7
 class SampleIndexCallback(Callback):
     "Keep the positions in `dls.train_ds` of the current training batch's items in `idxs`"
     order = -5  # after `TrainEvalCallback`, before every callback that reads `idxs`
     def __init__(self): self.idxs = self.offset = None
-    def before_train(self): self._order, self._start = None, 0
+    def before_train(self): self._order, self._start = None, 0; listed_order(self.learn.dl)
+    def after_train(self): restore_order(self.learn.dl)
     def before_batch(self):
         if not self.training: self.idxs = None; return
         if self._order is None:  # once per epoch: one copy of the whole order to the device

@@ -56,11 +56,19 @@ def item_targets_callback(learn):
     for cb in [getattr(learn, n, None) for n in ('elr', 'elr_plus')] + list(learn.cbs):
         if cb is not None and hasattr(cb, 'targets') and hasattr(cb, 'labels'): return cb
 
+def _row_text(row:pd.Series) -> str:
+    "A table row's text: its tokenized text (a text set), else its first string (a file name), else its values by column (tabular)"
+    toks = next((v for v in row if isinstance(v, (list, tuple, L, np.ndarray)) and len(v) and isinstance(v[0], str)), None)
+    if toks is not None: return _readable(' '.join(toks))
+    s = next((v for v in row if isinstance(v, str)), None)
+    if s is not None: return _readable(s)
+    return _readable(', '.join(f'{k}={v:.4g}' if isinstance(v, (float, np.floating)) else f'{k}={v}' for k, v in row.items()))
+
 def _readable(item):
     "A short text for an item: its path, or what it holds"
     if isinstance(item, (tuple, list)) and len(item): return _readable(item[0])
     if isinstance(item, Path): return str(item)   # a file's whole path names it
-    if isinstance(item, pd.Series): return _readable(next((v for v in item if isinstance(v, str)), item.to_numpy()))  # a row: its first text
+    if isinstance(item, pd.Series): return _row_text(item)
     if hasattr(item, 'shape') and hasattr(item, 'dtype'): return f"{item.dtype} array {tuple(item.shape)}"
     s = str(item)
     return s if len(s) <= 80 else s[:77] + '...'

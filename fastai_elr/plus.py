@@ -19,12 +19,12 @@ from .loss import check_targets, buffer_dtype, check_buffer_fits, check_state_ke
 from .distributed import row_exchange
 from .identity import ItemIdentity
 from .callback import (ELRCallback, single_label, refuse_other_methods, check_fit, check_trainable, NonFiniteRows, train_shape,
-                                 other_data_error)
+                                 other_data_error, plain_ce, class_loss, loss_name)
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
 # %% auto #0
 __all__ = ['sigmoid_rampup', 'ema_momentum', 'fit_schedule', 'check_plus_hparams', 'shuffle_entries', 'vision_twin', 'layer_keys',
-           'modes_of', 'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
+           'logits_of', 'leaves_only', 'modes_of', 'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
 
 # %% ../nbs/04_plus.ipynb #3b6c6729
 def sigmoid_rampup(step, length):
@@ -84,6 +84,19 @@ def layer_keys(net, only) -> list:
         keys += [k for k in (f'{name}.{n}' if name else n for n in (*m._parameters, *m._buffers)) if k in state]
     return keys
 
+def logits_of(out):
+    "A network's logits: its output, or the first of a tuple (fastai's text classifiers return logits and the RNN's outputs)"
+    return out[0] if isinstance(out, tuple) else out
+
+@contextmanager
+def leaves_only(model):
+    "For the block, detach tensors that `model`'s layers keep as plain attributes, computed from parameters (AWD-LSTM's weight dropout), so `deepcopy` can copy it"
+    kept = [(m, k, v) for m in model.modules() for k, v in vars(m).items() if isinstance(v, torch.Tensor) and v.grad_fn is not None]
+    for m, k, v in kept: setattr(m, k, v.detach())   # they are made again from the parameters at the next forward pass
+    try: yield model
+    finally:
+        for m, k, v in kept: setattr(m, k, v)
+
 @contextmanager
 def modes_of(src, model):
     "Give every layer of `model` the mode of its twin in `src`, then its own mode back"
@@ -104,14 +117,22 @@ class ELRPlusModel(nn.Module):
         self.register_buffer('step', torch.tensor(0))         # global step of the schedules
         self.register_buffer('ready', torch.tensor(False))    # whether the second network has its own initialisation
         self.register_buffer('schedule', torch.full((3,), float('nan'), dtype=torch.float64))  # (ealpha, ema_step, coef_step) of the run, once set
-        self.outs, self.inputs = None, None
+        self.outs, self.mixed, self.parts = None, None, None   # `parts`: how many outputs a network returns, where a tuple (text: logits first)
 
     def forward(self, *x):
         # in training, each network may get its own mix of the batch (`inputs`, set by `ELRPlusCallback`, used once)
-        xs, self.inputs = (self.inputs if self.training and self.inputs is not None else [x] * len(self.nets)), None
-        outs = [n(*xi) for n, xi in zip(self.nets, xs)]
+        # (`mixed`, not `inputs`: a model attribute named like a learner's would shadow it in fastai's callbacks)
+        xs, self.mixed = (self.mixed if self.training and self.mixed is not None else [x] * len(self.nets)), None
+        res = [n(*xi) for n, xi in zip(self.nets, xs)]
+        outs = [logits_of(o) for o in res]
+        if isinstance(res[0], tuple): self.parts = len(res[0])
         if self.training: self.outs = outs   # each network's logits, for its own loss
-        return outs[0] if len(outs) == 1 else torch.stack(outs).mean(0)
+        mean = outs[0] if len(outs) == 1 else torch.stack(outs).mean(0)
+        return (mean, *res[0][1:]) if isinstance(res[0], tuple) else mean   # text: the first network's other outputs, for `RNNRegularizer`
+
+    def reset(self):
+        "Reset the networks' and averages' hidden state (fastai's `ModelResetter` calls this for text models)"
+        for m in [*self.nets, *(e.module for e in self.emas or [])]: getattr(m, 'reset', lambda: None)()
 
     def _load_from_state_dict(self, state, prefix, *args, **kwargs):
         state.setdefault(prefix + 'schedule', torch.full((3,), float('nan'), dtype=torch.float64))   # a checkpoint from before it was kept
@@ -193,8 +214,9 @@ class ELRPlusCallback(Callback, ItemIdentity):
             raise TypeError(f"`model2` must be a module or a function of no arguments that makes one, but it gave {type(m2).__name__}")
         nets = [learn.model]
         try:
-            if self.second_net: nets.append(deepcopy(learn.model) if m2 is None else m2)   # a copy is drawn anew at the first fit
-            model = ELRPlusModel(nets, ema=self.ema)   # the EMAs are deep copies too
+            with leaves_only(learn.model):
+                if self.second_net: nets.append(deepcopy(learn.model) if m2 is None else m2)   # a copy is drawn anew at the first fit
+                model = ELRPlusModel(nets, ema=self.ema)   # the EMAs are deep copies too
         except Exception as e:
             raise ValueError(f"{who} needs to copy the learner's model (for the second network and the weight averages), but "
                 f"it cannot be deep-copied: {e}. Make the model copyable (no open files, generators or hooks holding "
@@ -247,6 +269,12 @@ class ELRPlusCallback(Callback, ItemIdentity):
         model = self._wrap()
         self._init_second(model)
         self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
+        self._plain = plain_ce(self.learn.loss_func)
+        if self.label_correction and not self._plain and not getattr(self, '_warned', False):
+            self._warned = True
+            warnings.warn(f"ELRPlusCallback(label_correction=True) trains each network with cross entropy against labels corrected "
+                f"by the targets, in place of the learner's {loss_name(self.learn.loss_func)}: a loss of class labels cannot take "
+                "corrected (soft) labels. Validation still uses the learner's loss; pass `label_correction=False` to train with it.")
 
     def before_batch(self):
         if not self.training: return
@@ -257,13 +285,14 @@ class ELRPlusCallback(Callback, ItemIdentity):
             raise ValueError(f"{type(self).__name__} mixes the inputs, which must be floating-point tensors; "
                              "pass `mixup=False` for other inputs.")
         self.mixes = [self._draw() for _ in model.nets]   # each network its own draw: decorrelates the two
-        model.inputs = [tuple(self.mix(x, k) for x in self.unmixed) for k in range(len(model.nets))]
-        self.learn.xb = model.inputs[0]
+        model.mixed = [tuple(self.mix(x, k) for x in self.unmixed) for k in range(len(model.nets))]
+        self.learn.xb = model.mixed[0]
 
     def _draw(self):
         "One mixup weight `max(m, 1-m)`, `m ~ Beta(malpha, malpha)`, and one permutation for the whole batch"
-        m = torch.distributions.Beta(self.malpha, self.malpha).sample().item()
-        return max(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
+        # a 0-dim CPU tensor, never read into Python: the device uses it as a scalar without waiting (no argument checks: they read it)
+        m = torch.distributions.Beta(self.malpha, self.malpha, validate_args=False).sample()
+        return torch.maximum(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
 
     def _prepare(self, pred):
         "Once per fit, at the first training batch: make or check the target buffers"
@@ -286,12 +315,12 @@ class ELRPlusCallback(Callback, ItemIdentity):
         model = get_model(self.learn.model)
         outs, model.outs = model.outs, None
         idx, y = self.learn.sample_index.idxs, single_label(outs[0], self.y, type(self).__name__)
-        if not self._ready: self._prepare(outs[0])
+        if self._active and not self._ready: self._prepare(outs[0])   # `lr_find` makes no buffers: it leaves no state behind
         if self._active:
             with torch.no_grad():  # targets from the other network's EMA on the unmixed batch, before either loss
                 probs = []
                 for t, net in model.teachers():
-                    with modes_of(net, t): probs.append(F.softmax(t(*self.unmixed).float(), 1))
+                    with modes_of(net, t): probs.append(F.softmax(logits_of(t(*self.unmixed)).float(), 1))
                 share = row_exchange(self.learn)   # every process's rows, under `distrib_ctx`
                 i, probs, yi = (idx, probs, y) if share is None else share(idx, probs, y)
                 written = torch.stack([update_targets(buf, i, r, self.beta) for buf, r in zip(self.bufs, probs)]).all(0)
@@ -299,18 +328,24 @@ class ELRPlusCallback(Callback, ItemIdentity):
                 self.nonfinite.add(written, self.iter)
         with torch.autocast(outs[0].device.type, enabled=False):  # float32: <q,p> may round to 1 in half precision
             y1 = F.one_hot(y, outs[0].shape[1]).float()
-            losses = [self._loss(k, z.float(), y1, buf[idx]) for k, (z, buf) in enumerate(zip(outs, self.bufs))]
+            losses = [self._loss(k, z.float(), y, y1, self.bufs[k][idx] if self._active else None) for k, z in enumerate(outs)]
         self.learn.loss_grad = sum(losses)      # each network's loss reaches only its own parameters
         self.learn.loss = self.learn.loss_grad.detach() / len(losses)
 
-    def _loss(self, k, z, y1, t):
-        "Network `k`'s loss: mixed cross entropy plus `w(s) * lam * mean log(1 - <q, p>)`"
-        y_mix = self.mix(y1, k)
-        if not self._active: return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
+    def _loss(self, k, z, y, y1, t):
+        "Network `k`'s loss: the learner's loss of its mixed labels plus `w(s) * lam * mean log(1 - <q, p>)`"
+        if not self._active: return self._class_term(k, z, y, y1)
         q = self.mix(t, k)
-        if self.label_correction: y_mix = y_mix * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
         reg = self.lam * sigmoid_rampup(self.global_step, self.ramps['coef_step']) * elr_penalty(q, clamped_probs(z))
-        return -(y_mix * F.log_softmax(z, 1)).sum(1).mean() + reg
+        return self._class_term(k, z, y, y1, q) + reg
+
+    def _class_term(self, k, z, y, y1, q=None):
+        "The learner's loss of network `k`'s logits for its mix of the labels (plain cross entropy written out), or cross entropy against the corrected labels"
+        if q is None or not self.label_correction:
+            if not self._plain: return class_loss(self.learn.loss_func, z, y, *self.mixes[k])
+            y_mix = self.mix(y1, k)
+        else: y_mix = self.mix(y1, k) * q; y_mix = y_mix / y_mix.sum(1, keepdim=True)
+        return -(y_mix * F.log_softmax(z, 1)).sum(1).mean()
 
     def before_train(self):   # not at `before_fit`: `get_preds` fires that too
         check_trainable(self.learn, type(self).__name__); self.match_items()
@@ -329,7 +364,7 @@ class ELRPlusCallback(Callback, ItemIdentity):
     def after_batch(self):
         self.unmixed = None
         model = get_model(self.learn.model)
-        if isinstance(model, ELRPlusModel): model.outs = model.inputs = None
+        if isinstance(model, ELRPlusModel): model.outs = model.mixed = None
 
     def reset(self):
         "Forget the targets; new ones are made at the next training batch"

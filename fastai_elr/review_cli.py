@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, sys
 from .config import one_line
 from .hosts import bind, _PORTS
+from .torch_pair import check_torch_pair
 
 # %% auto #0
 __all__ = ['DEFAULT_PORT', 'parser', 'main']
@@ -44,6 +45,7 @@ def main(argv=None) -> int:
     say = lambda m: print(f"elr_review: error: {one_line(m)}", file=sys.stderr)
     sock = None
     try:
+        check_torch_pair()   # a torchvision built for another torch: one line with the pip command, not a traceback
         if args.export is None: sock = bind(args.host, args.port)   # before the data loads: a busy port answers at once
         from fastai_elr.review import Review, ReviewServer             # the heavy imports
         rv = Review.from_run(args.run, args.db, args.top)
@@ -53,7 +55,7 @@ def main(argv=None) -> int:
             print(f"wrote {fn}: {p['reviewed']} of {p['total']} candidates reviewed, {p['wrong']} labels changed, {p['excluded']} excluded")
             return 0
         srv = ReviewServer(rv, args.host, sock=sock, allow=args.allow_host)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, ImportError) as e:
         if sock is not None: sock.close()
         say(e); return 2
     except KeyboardInterrupt: say("interrupted"); return 130

@@ -49,7 +49,7 @@ def noise_fn(cfg):
 
 def _not_here(name, e) -> BadInput:
     return BadInput(f"{name} is not on this machine and could not be downloaded ({type(e).__name__}: {one_line(e)[:100]}): "
-                    "set data_path (a config's data_dir) to the folder of your copy")
+                    "pass --data-path FOLDER (a config's data_dir), the folder of your copy")
 
 def download(name, url) -> Path:
     "The folder of dataset `name`, downloaded by fastai unless it is there already; a clear error where it cannot be"

@@ -16,7 +16,7 @@ from torch.nn.modules.batchnorm import _NormBase
 from contextlib import contextmanager
 from .indices import sample_index
 from .loss import check_state_keys, check_item_fit
-from .callback import single_label, check_fit, check_trainable, train_shape, NonFiniteRows, other_data_error
+from .callback import single_label, check_fit, check_trainable, train_shape, NonFiniteRows, other_data_error, plain_ce
 from .identity import ItemIdentity
 import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item state
 
@@ -44,14 +44,16 @@ def consistency(z, z2):
     "SOP+'s consistency term: `mean_b KL(softmax(z) || softmax(z2))`, with no gradient through `z`"
     return F.kl_div(F.log_softmax(z2.float(), 1), F.softmax(z.detach().float(), 1), reduction='none').sum(1).mean()
 
-def sop_loss(logits, y, u, v, ratio_balance:float=0., logits2=None, ratio_consistency:float=0.):
-    "SOP's loss of a batch (float32): the noise-adjusted cross entropy and the MSE term, plus SOP+'s optional terms"
+def sop_loss(logits, y, u, v, ratio_balance:float=0., logits2=None, ratio_consistency:float=0.,
+             loss_func=None):  # the classification loss, given `log q` as logits; None: cross entropy written out
+    "SOP's loss of a batch (float32): the noise-adjusted classification loss and the MSE term, plus SOP+'s optional terms"
     z, c = logits.float(), logits.shape[1]
     y1 = F.one_hot(y, c).float()
     U, V = sop_noise(u.float(), v.float(), y1)
     q = noisy_prediction(F.softmax(z, 1), U, V)
     hard = F.one_hot(z.detach().argmax(1), c).float()   # the network's hard prediction: a constant
-    loss = -(y1 * q.log()).sum(1).mean() + ((hard + U - V - y1) ** 2).sum() / len(z)
+    ce = -(y1 * q.log()).sum(1).mean() if loss_func is None else loss_func(q.log(), y).mean()   # softmax(log q) is q
+    loss = ce + ((hard + U - V - y1) ** 2).sum() / len(z)
     if ratio_balance: loss = loss + ratio_balance * class_balance(q)
     if ratio_consistency: loss = loss + ratio_consistency * consistency(z, logits2)
     return loss
@@ -224,7 +226,8 @@ class SOPCallback(Callback, ItemIdentity):
         if self._view is not None:
             with running_stats_kept(self.learn.model): z2 = self.learn.model(*self._view(self.xb, self.yb))   # BatchNorm's statistics: the first view's
         with torch.autocast(self.pred.device.type, enabled=False):
-            loss = sop_loss(self.pred, y, u, v, self.ratio_balance, z2, self.ratio_consistency)
+            loss = sop_loss(self.pred, y, u, v, self.ratio_balance, z2, self.ratio_consistency,
+                            None if plain_ce(self.learn.loss_func) else self.learn.loss_func)
         ok = torch.isfinite(self.pred.detach()).all(1)   # decided on the device: no host sync in the batch loop
         self.learn.loss_grad = loss
         self.learn.loss = loss.detach().clone()
