@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 import pandas as pd
 from .checkpoint import atomic_write_text, fingerprint
+from .runfolder import run_id as folder_run_id
 
 # %% auto #0
 __all__ = ['DECISIONS', 'UNREVIEWED', 'ReviewError', 'items_id', 'table_id', 'run_id', 'ReviewDB', 'read_decisions',
@@ -32,10 +33,7 @@ def table_id(table:pd.DataFrame) -> str:
 def run_id(run, table:pd.DataFrame=None) -> str:
     "The identity of the run folder `run`: the `run_id` in its `config.json`, else the `table_id` of its ranking (`table` or `mislabeled.csv`)"
     run = Path(run)
-    try: cfg = json.loads((run/'config.json').read_text())
-    except (OSError, ValueError): cfg = None
-    rid = cfg.get('run_id') if isinstance(cfg, dict) else None
-    if isinstance(rid, str) and rid: return rid
+    if (run/'config.json').is_file() and (rid := folder_run_id(run)): return rid
     if table is None: table = pd.read_csv(run/'mislabeled.csv', dtype={'item': str, 'given': str})
     return table_id(table)
 
