@@ -11,6 +11,7 @@ checkpoint writes long enough for many kills to land inside them; `--in-write` p
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
+from fastai_elr.runfolder import finished
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,7 +44,7 @@ def main():
                 tally['resume_failures'] += 1
                 print(f"run {r}: elr_train {' '.join(map(str, args))} failed: {proc.stderr.read().decode().strip()}", file=sys.stderr)
                 break
-            if (out/'metrics.json').exists():
+            if finished(out):   # its manifest, written last, and every file it lists
                 epochs = [e['epoch'] for e in json.loads((out/'metrics.json').read_text())['history']]
                 ok = epochs == list(range(a.epochs))
                 tally['runs_completed'] += ok

@@ -16,7 +16,8 @@ import numpy as np, torch
 from playwright.sync_api import sync_playwright
 from fastai_elr.config import DEFAULTS, check
 from fastai_elr.run import train
-from fastai_elr.review import Review, ReviewServer, launch_chromium, read_decisions
+from fastai_elr.review import Review, ReviewServer, launch_chromium
+from fastai_elr.decisions import read_decisions
 
 PENDING0 = "() => document.querySelector('main').dataset.pending === '0'"
 

@@ -15,4 +15,5 @@ from .distributed import *
 from .export import *
 from .interpret import *
 from .health import *
-from .review import ReviewDB, Review, ReviewServer, read_decisions, apply_decisions, corrected_labels, write_corrected  # the web stack loads only when a page is served
+from .decisions import ReviewDB, ReviewError, read_decisions, apply_decisions, corrected_labels, write_corrected
+from .review import Review, ReviewServer  # the web stack loads only when a page is served

@@ -91,7 +91,7 @@ def parser() -> argparse.ArgumentParser:
 def settings(args, warn=None) -> tuple:
     "The checked settings of the parsed `args`, the run folder, and the checkpoint to resume (or `None`)"
     ck = checkpoint_file(args.resume) if args.resume else None
-    cfg = resolve(vars(args), config=args.config, run_config=None if ck is None else ck.parent/'config.json', warn=warn)
+    cfg = resolve(vars(args), config=args.config, run_config=None if ck is None else ck.parent/'config.json', warn=warn, resume=ck)
     out = Path(args.out) if args.out else (ck.parent if ck is not None else Path('runs')/cfg['name'])
     if int(os.environ.get('RANK', 0)) == 0:   # one process judges
         check_free(out); check_out(out, args.overwrite, resuming=None if ck is None else ck.parent)

@@ -12,8 +12,8 @@ from pathlib import Path
 __all__ = ['PLUS_KEYS', 'SOP_KEYS', 'DEFAULTS', 'KINDS', 'METHODS', 'NOISES', 'DATASETS', 'SCHEDULES', 'CONFIGS', 'REAL_NOISE',
            'RUN_IDENTITY', 'CIFAR', 'ITEM_REF', 'DATA_DEFAULTS', 'RUN_FILES', 'BadInput', 'one_line', 'is_original',
            'from_original', 'shipped_configs', 'config_file', 'read_config', 'check', 'check_data', 'resolve_arch',
-           'run_name', 'differences', 'data_defaults', 'resolve', 'plus_schedule', 'method_settings', 'holds_run',
-           'checkpoint_file', 'check_out']
+           'run_name', 'differences', 'data_defaults', 'changed_since', 'saved_back', 'resolve', 'plus_schedule',
+           'method_settings', 'holds_run', 'checkpoint_file', 'check_out']
 
 # %% ../nbs/08a_config.ipynb #6ba4669e
 PLUS_KEYS = ('malpha', 'ealpha', 'ema_step', 'ema_update', 'coef_step', 'label_correction', 'second_net', 'mixup', 'ema')
@@ -22,12 +22,14 @@ DEFAULTS = dict(name=None, method='elr', data='digits', data_path=None, n_train=
                 arch='cnn', pretrained=False, weights=None, epochs=12, bs=64, lr=3e-3, opt='adam', momentum=0.9, wd=0.01, wd_bn_bias=False,
                 schedule={'type': 'one_cycle'}, num_batches=0, lam=3., beta=0.7, percent=0.4, asym=False, noise='exact', pipeline='plain', seed=0, buffer_dtype='float32',
                 device=None, malpha=1., ealpha=None, ema_step=None, ema_update=True, coef_step=None,   # ELR+'s None: set by the run, see `plus_schedule`
-                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=120., lr_v=120., ratio_balance=0.)
+                label_correction=False, second_net=True, mixup=True, ema=True, lr_u=120., lr_v=120., ratio_balance=0.,
+                run_id=None)   # set by the run: a fresh id for every new run, kept by -r
 KINDS = dict(name='str?', method='str', data='str', data_path='str?', n_train='int?', n_valid='int?', size='int?',
              arch='str', pretrained='bool', weights='str?', epochs='int', bs='int', lr='float', opt='str', momentum='float', wd='float',
              wd_bn_bias='bool', schedule='dict', num_batches='int', lam='float', beta='float', percent='float', asym='bool',
              noise='str', pipeline='str', seed='int', buffer_dtype='str', device='str?', malpha='float', ealpha='float?', ema_step='int?', ema_update='bool', coef_step='int?',
-             label_correction='bool', second_net='bool', mixup='bool', ema='bool', lr_u='float', lr_v='float', ratio_balance='float')
+             label_correction='bool', second_net='bool', mixup='bool', ema='bool', lr_u='float', lr_v='float', ratio_balance='float',
+             run_id='str?')
 METHODS = ('ce', 'elr', 'elr_plus', 'sop')
 NOISES = ('exact', 'paper', 'idn')
 DATASETS = ('digits', 'fashion_mnist', 'cifar10', 'cifar100', 'imagenette', 'clothing1m', 'webvision')
@@ -292,11 +294,39 @@ def data_defaults(data) -> dict:
         if m: ds = m.group(1)
     return {k: v for k, v in DATA_DEFAULTS.get(ds, {}).items() if k != 'pipeline'} | DATA_DEFAULTS['folder']
 
-def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
-    "Checked settings from the defaults, `run_config` (a resumed run's `config.json`) or the `config` file, and the `flags` given"
+_NEW_RUN = "start a new run instead: the same command without -r, with a new --out (or --overwrite to replace this run)"
+_RESUME_FLAGS = {**_FLAGS, 'name': '--name', 'device': '-d', 'buffer_dtype': '--buffer-dtype'}   # what -r may change on purpose
+
+def changed_since(run_config, k, now, then) -> str:
+    "The refusal of a `config.json` whose setting `k` says `now` where the run's checkpoint was trained with `then`"
+    fix = (_NEW_RUN if k in RUN_IDENTITY else f"pass {_RESUME_FLAGS[k]} {now} with -r to change it on purpose" if k in _RESUME_FLAGS
+           else "leave it as the run was trained")
+    return (f"{run_config} says {k} {now!r}, but the run's checkpoint was trained with {k} {then!r}: the file was changed after "
+            f"the run started. Put {k} back to {then!r}, or {fix}")
+
+def saved_back(base:dict, saved:dict, flags:dict, run_config, written=False) -> dict:
+    "A resumed run's `config.json` settings `base` with those it lacks from `saved`, its checkpoint's; refuses one changed by hand since"
+    # `written`: the run itself wrote `base` (a resume given flags, stopped before its first checkpoint); `flags` change settings now
+    saved = {k: v for k, v in (saved or {}).items() if k in DEFAULTS}
+    for k, v in saved.items():
+        if k in base and base[k] != v and (k in RUN_IDENTITY or not (written or k in flags)): raise BadInput(changed_since(run_config, k, base[k], v))
+    return {**saved, **base}
+
+def _saved(resume) -> tuple:
+    "The settings the checkpoint `resume` was trained with (`None` where it holds none), and whether the run wrote its `config.json` as it is"
+    if resume is None or not Path(resume).is_file(): return None, False
+    from fastai_elr.runfolder import saved_settings, check_checkpoint, config_written
+    check_checkpoint(resume)   # settings read from a damaged file would be no settings at all
+    return saved_settings(resume), config_written(Path(resume).parent)
+
+def resolve(flags:dict, config=None, run_config=None, warn=None, resume=None) -> dict:
+    "Checked settings from the defaults, `run_config` (a resumed run's `config.json`, completed from its checkpoint `resume`) or the `config` file, and the `flags` given"
     warn = warn or (lambda m: warnings.warn(m))
     flags = {k: v for k, v in flags.items() if k in DEFAULTS and v is not None}
     base = read_config(run_config, warn) if run_config is not None else {}
+    if run_config is not None:
+        saved, written = _saved(resume or Path(run_config).parent/'last.pth')
+        base = saved_back(base, saved, flags, run_config, written)
     f, raw = config_file(config) if config is not None else (None, {})
     given = dict((from_original(raw, str(f), warn) if is_original(raw) else read_config(f, warn)) if f else {}, **flags)
     e0 = (raw.get('trainer', {}) if is_original(raw) else raw).get('epochs')   # a config's ELR+ ramps: the same share of a run of other --epochs
@@ -309,7 +339,7 @@ def resolve(flags:dict, config=None, run_config=None, warn=None) -> dict:
     if run_config is not None:
         changed = [k for k in RUN_IDENTITY if k in given and given[k] != cfg[k]]
         if changed: raise BadInput(f"-r continues a run as it was started, but {', '.join(f'{k} {given[k]!r} (the run has {cfg[k]!r})' for k in changed)} "
-                                   "would change what it trains on or what it trains. Start a new run instead (without -r).")
+                                   f"would change what it trains on or what it trains: {_NEW_RUN}")
     cfg.update(given)
     if cfg['name'] is None and _is(cfg['percent'], 'float') and _is(cfg['asym'], 'bool'): cfg['name'] = run_name(cfg)
     cfg = check(cfg)
@@ -327,14 +357,15 @@ def plus_schedule(cfg:dict, n_batches:int=None) -> dict:
     return {**cfg, **fit_schedule(cfg['epochs'], min(n, cfg['num_batches'] or n), cfg['ealpha'], cfg['ema_step'], cfg['coef_step'])}
 
 def method_settings(cfg:dict) -> dict:
-    "`cfg` without the settings its method does not use: what `config.json` and `--dry-run` show"
+    "`cfg` without the settings its method does not use (nor a `run_id` not given yet): what `config.json` and `--dry-run` show"
     m = cfg['method']
-    drop = (set() if m == 'elr_plus' else set(PLUS_KEYS)) | (set() if m == 'sop' else set(SOP_KEYS))
+    drop = (set() if m == 'elr_plus' else set(PLUS_KEYS)) | (set() if m == 'sop' else set(SOP_KEYS)) | ({'run_id'} if cfg.get('run_id') is None else set())
     if m in ('ce', 'sop'): drop |= {'lam', 'beta', 'buffer_dtype'}
     return {k: v for k, v in cfg.items() if k not in drop}
 
 # %% ../nbs/08a_config.ipynb #6ecf4ac0
-RUN_FILES = ('config.json', 'last.pth', 'last.json', 'metrics.json', 'mislabeled.csv', 'memorization.png', 'top_mislabeled.png', 'noise_matrix.png', 'FAILED')
+RUN_FILES = ('config.json', 'last.pth', 'last.json', 'metrics.json', 'mislabeled.csv', 'memorization.png', 'top_mislabeled.png', 'noise_matrix.png',
+             'manifest.json', 'FAILED')
 
 def holds_run(folder) -> bool:
     "Whether `folder` holds files of a run"
@@ -346,7 +377,7 @@ def checkpoint_file(resume) -> Path:
     f = Path(resume)/'last.pth' if Path(resume).is_dir() else Path(resume)
     if not (f.parent/'config.json').is_file(): raise BadInput(f"-r {resume}: no run there (no config.json in {f.parent})")
     if not f.is_file(): raise BadInput(f"-r {resume}: no checkpoint {f}: the run stopped before its first epoch ended; "
-                                       "start it again with --overwrite")
+                                       "start it again with --overwrite, or into a new --out")
     return f
 
 def check_out(out, overwrite=False, resuming=None):

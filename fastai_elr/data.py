@@ -44,8 +44,17 @@ def _stacked(ds):
     if getattr(ds, '_stacked', None) is None:
         ok = (hasattr(ds, 'tls') and len(ds.tls) == 2 and len(ds) > 0 and
               all(isinstance(it, tuple) and len(it) == 2 and isinstance(it[0], np.ndarray) for it in ds.items))
-        ds._stacked = ok and (torch.from_numpy(np.stack([it[0] for it in ds.items])), torch.tensor([ds.tls[1][i] for i in range(len(ds))]))
+        ds._stacked = ok and (torch.from_numpy(np.stack([it[0] for it in ds.items])), _label_indices(ds.tls[1], ds.items))
     return ds._stacked
+
+def _label_indices(tl, items):
+    "The labels of `items` through the label pipeline `tl`: one lookup each for `ItemGetter` then `Categorize`, else item by item"
+    fs = list(tl.tfms.fs)   # the pipeline per item costs more than reading the images (seconds on Fashion-MNIST)
+    if len(fs) == 2 and isinstance(fs[0], ItemGetter) and isinstance(fs[1], Categorize):
+        o2i = fs[1].vocab.o2i
+        try: return torch.tensor([o2i[it[fs[0].i]] for it in items], dtype=torch.long)
+        except KeyError: pass   # a label outside the vocabulary: the pipeline below says which
+    return torch.tensor([int(tl[i]) for i in range(len(items))], dtype=torch.long)
 
 def arrays_dls(x_train, y_train, x_valid, y_valid, vocab, noise:LabelNoise=None, bs=64, item_tfms=None, num_workers=0,
                batch_tfms=None, seed=None, item_ids=None, **kwargs) -> DataLoaders:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch, ifnone
 from fastai.torch_core import to_np
-from .interpret import MislabelInterpretation
+from .interpret import MislabelInterpretation, LITERAL
 
 # %% auto #0
 __all__ = ['HOWS', 'SMOOTH', 'flag_counts', 'calibrated_counts', 'true_noise_counts', 'noise_matrix_error', 'noise_posterior',
@@ -118,8 +118,8 @@ def plot_noise_matrix(self:MislabelInterpretation, normalize:bool=True, how:str=
     im = ax.imshow(np.ma.masked_invalid(m), cmap=cm, norm=PowerNorm(0.5, vmin=0, vmax=vmax), interpolation='nearest')
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fs = 10 if c <= max_text else max(3, min(8, 600 / c))   # 100 classes: 6 points in cells of about 13
-    ax.set_xticks(range(c)); ax.set_xticklabels(names, rotation=90, fontsize=fs)
-    ax.set_yticks(range(c)); ax.set_yticklabels(names, fontsize=fs)
+    ax.set_xticks(range(c)); ax.set_xticklabels(names, rotation=90, fontsize=fs, **LITERAL)
+    ax.set_yticks(range(c)); ax.set_yticklabels(names, fontsize=fs, **LITERAL)
     if c <= max_text:
         for i in range(c):
             for j in range(c):

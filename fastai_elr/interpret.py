@@ -21,8 +21,9 @@ from .callback import single_label
 from .loss import target_disbelief
 
 # %% auto #0
-__all__ = ['OUTCOMES', 'margin_score', 'self_confidence_score', 'mislabel_scores', 'clean_train_dl', 'item_targets_callback',
-           'one_process', 'MislabelInterpretation', 'MemorizationCallback', 'plot_memorization']
+__all__ = ['LITERAL', 'OUTCOMES', 'margin_score', 'self_confidence_score', 'mislabel_scores', 'clean_train_dl',
+           'item_targets_callback', 'one_process', 'MislabelInterpretation', 'MemorizationCallback',
+           'plot_memorization']
 
 # %% ../nbs/05_interpret.ipynb #2a30ef08
 def margin_score(probs, labels):
@@ -85,6 +86,8 @@ def one_process():
         else: os.environ['WORLD_SIZE'] = old
 
 # %% ../nbs/05_interpret.ipynb #c2ec479a
+LITERAL = dict(parse_math=False, usetex=False)   # labels are data, drawn as they are: a class named '$\frac' or 'a_b' is no formula
+
 class MislabelInterpretation(ClassificationInterpretation):
     "Rank the training items by how likely their given label is wrong, with a suggested label for each"
     default, fallback = 'disbelief', 'self_confidence'  # chosen by measurement: see the notebook and `benchmarks/detection.py`
@@ -201,8 +204,8 @@ class MislabelInterpretation(ClassificationInterpretation):
         for i, (ax, row) in enumerate(zip(axs, df.itertuples())):
             x = None if its is None else its[i][0]
             if hasattr(x, 'show'): x.show(ctx=ax, **kwargs)
-            else: ax.text(0.5, 0.5, row.item, ha='center', va='center', wrap=True); ax.set_axis_off()  # inputs that cannot show themselves
-            ax.set_title(f"{row.given} -> {row.suggested}\n{row.score:.2f}")
+            else: ax.text(0.5, 0.5, row.item, ha='center', va='center', wrap=True, **LITERAL); ax.set_axis_off()  # inputs that cannot show themselves
+            ax.set_title(f"{row.given} -> {row.suggested}\n{row.score:.2f}", **LITERAL)
         return fig
 
     def to_csv(self, path, k:int=None, by:str=None, **kwargs):
@@ -351,7 +354,7 @@ def plot_memorization(runs, figsize=None):
             for out in OUTCOMES:
                 if group == 'clean' and out == 'memorized': continue  # a clean item's given label is the true one
                 ax.plot(g.epoch, 100 * g[out], color=colors[out], label=out, marker='.')  # a marker: one epoch is a point, not an empty line
-            ax.set_title(f"{name} {group} items".strip()); ax.set_xlabel('epoch'); ax.set_ylim(0, 100)
+            ax.set_title(f"{name} {group} items".strip(), **LITERAL); ax.set_xlabel('epoch'); ax.set_ylim(0, 100)
             if c == 0: ax.set_ylabel('% of items')
             ax.legend()
     fig.tight_layout()

@@ -290,8 +290,9 @@ class ELRPlusCallback(Callback, ItemIdentity):
 
     def _draw(self):
         "One mixup weight `max(m, 1-m)`, `m ~ Beta(malpha, malpha)`, and one permutation for the whole batch"
-        m = torch.distributions.Beta(self.malpha, self.malpha).sample().item()
-        return max(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
+        # a 0-dim CPU tensor, never read into Python: the device uses it as a scalar without waiting (no argument checks: they read it)
+        m = torch.distributions.Beta(self.malpha, self.malpha, validate_args=False).sample()
+        return torch.maximum(m, 1 - m), torch.randperm(len(self.unmixed[0]), device=self.unmixed[0].device)
 
     def _prepare(self, pred):
         "Once per fit, at the first training batch: make or check the target buffers"

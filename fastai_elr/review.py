@@ -4,9 +4,8 @@
 
 # %% ../nbs/10_review.ipynb #072cfa3d
 from __future__ import annotations
-import argparse, io, json, os, re, secrets, socket, sqlite3, sys, threading, time
+import io, json, re, secrets, socket, sys, threading, time
 from urllib.parse import urlencode
-from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 from importlib.resources import files
@@ -16,135 +15,15 @@ from .config import one_line
 quiet_dependencies()   # before fastai's import: `elr_review` prints nothing a user cannot act on
 from .interpret import MislabelInterpretation
 import fastai_elr.health   # the noise estimate a review shows above the candidates
-from .checkpoint import atomic_write_text
-from .review_cli import bind, host_names, exposure_warning, main   # main: what older installs of `elr_review` call
+from .decisions import (DECISIONS, UNREVIEWED, ReviewError, ReviewDB, read_decisions, apply_decisions, corrected_labels,
+                                  write_corrected, run_id, table_id)
+from .hosts import bind, host_names, host_header, answers_to, exposure_warning
 
 # %% auto #0
-__all__ = ['DECISIONS', 'UNREVIEWED', 'PER_PAGE', 'STATIC', 'SECURITY_HEADERS', 'CHROMIUM_ARGS', 'ReviewDB', 'read_decisions',
-           'apply_decisions', 'corrected_labels', 'write_corrected', 'ReviewError', 'png_bytes', 'check_summary',
-           'Review', 'review_page', 'review_app', 'ReviewServer', 'launch_chromium']
-
-# %% ../nbs/10_review.ipynb #2dd6bef4
-DECISIONS = ('accept', 'keep', 'relabel', 'exclude')
-UNREVIEWED = 'unreviewed'
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS decisions (item TEXT PRIMARY KEY, idx INTEGER, given TEXT,
-  decision TEXT NOT NULL CHECK (decision IN {DECISIONS}), label TEXT, time TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, item TEXT NOT NULL, decision TEXT NOT NULL,
-  label TEXT, prev_decision TEXT, prev_label TEXT, time TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0);
-"""
-
-def _now(): return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
-
-class ReviewDB:
-    "Review decisions in the SQLite file `path`: one row per item, each decision committed when it is made"
-    def __init__(self, path):
-        self.path, self.lock = Path(path), threading.Lock()
-        if not self.path.parent.is_dir(): raise FileNotFoundError(f"No folder {self.path.parent} for the review database")
-        try:
-            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self.con.execute('PRAGMA journal_mode=WAL'); self.con.execute('PRAGMA synchronous=FULL')
-            self.con.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as e: raise ValueError(f"{self.path} is not a review database: {e}") from None
-
-    def _txn(self, f):
-        "Run `f(cursor)` in one write transaction"
-        with self.lock:
-            cur = self.con.cursor()
-            cur.execute('BEGIN IMMEDIATE')
-            try: res = f(cur)
-            except BaseException: cur.execute('ROLLBACK'); raise
-            cur.execute('COMMIT')
-            return res
-
-    def decide(self, item:str, decision:str, label:str|None, given:str=None, idx:int=None):
-        "Store `decision` (with its `label`) for `item`, keeping the state it replaces for undo"
-        if decision not in DECISIONS: raise ValueError(f"Unknown decision {decision!r}: one of {', '.join(DECISIONS)}")
-        def f(cur):
-            prev = cur.execute('SELECT decision, label FROM decisions WHERE item=?', (item,)).fetchone() or (None, None)
-            t = _now()
-            cur.execute('INSERT INTO decisions VALUES (?,?,?,?,?,?) ON CONFLICT(item) DO UPDATE SET decision=excluded.decision, '
-                        'label=excluded.label, time=excluded.time', (item, idx, given, decision, label, t))
-            cur.execute('INSERT INTO history (item, decision, label, prev_decision, prev_label, time) VALUES (?,?,?,?,?,?)',
-                        (item, decision, label, *prev, t))
-        self._txn(f)
-
-    def undo(self, item:str=None):
-        "Undo the latest decision on `item` (default: the latest on any item); the item undone and its state now, or `None`"
-        def f(cur):
-            q = 'SELECT id, item, prev_decision, prev_label FROM history WHERE undone=0' + (' AND item=?' if item else '')
-            row = cur.execute(q + ' ORDER BY id DESC LIMIT 1', (item,) if item else ()).fetchone()
-            if row is None: return None
-            hid, it, dec, lab = row
-            if dec is None: cur.execute('DELETE FROM decisions WHERE item=?', (it,))
-            else: cur.execute('UPDATE decisions SET decision=?, label=?, time=? WHERE item=?', (dec, lab, _now(), it))
-            cur.execute('UPDATE history SET undone=1 WHERE id=?', (hid,))
-            return dict(item=it, decision=dec, label=lab)
-        return self._txn(f)
-
-    def states(self) -> dict:
-        "`{item: (decision, label)}` of every decided item"
-        with self.lock: return {r[0]: (r[1], r[2]) for r in self.con.execute('SELECT item, decision, label FROM decisions')}
-
-    def decisions(self) -> pd.DataFrame:
-        "Every decided item: item, idx, given, decision, label, time"
-        with self.lock: return pd.read_sql_query('SELECT * FROM decisions ORDER BY time', self.con)
-
-    def close(self): self.con.close()
-
-def read_decisions(db) -> pd.DataFrame:
-    "The decisions stored in the review database file `db`"
-    if not Path(db).is_file(): raise FileNotFoundError(f"No review database {db}")
-    rdb = ReviewDB(db)
-    try: return rdb.decisions()
-    finally: rdb.close()
-
-# %% ../nbs/10_review.ipynb #f1aeba8a
-def _item_keys(items, path=None) -> pd.Series:
-    "Items as the review names them: file names under `path` as absolute paths"
-    items = pd.Series(items).astype(str)
-    return items if path is None else items.map(lambda f: os.path.abspath(os.path.join(path, f)))
-
-def apply_decisions(df:pd.DataFrame, decisions, item_col='item', label_col='label', path=None) -> pd.DataFrame:
-    "`df` with the review's labels in `label_col`, excluded items dropped, and a `decision` column"
-    dec = decisions if isinstance(decisions, pd.DataFrame) else read_decisions(decisions)
-    for c in (item_col, label_col):
-        if c not in df.columns: raise ValueError(f"The DataFrame has no column {c!r} (columns: {list(df.columns)})")
-    keys = _item_keys(df[item_col], path).set_axis(df.index)
-    d = dec.set_index('item')
-    found = keys.isin(d.index)
-    if len(d) and not found.any():
-        raise ValueError(f"None of the DataFrame's {len(df)} items has a decision: name them as the review does "
-                         f"(e.g. {d.index[0]!r}), or pass `path`, the folder the file names are relative to")
-    decision = keys.map(d.decision).fillna(UNREVIEWED)
-    out = df.copy()
-    changed = decision.isin(['accept', 'keep', 'relabel'])
-    out[label_col] = out[label_col].astype(object)
-    out.loc[changed, label_col] = keys[changed].map(d.label)
-    out['decision'] = decision
-    return out[decision != 'exclude']
-
-# %% ../nbs/10_review.ipynb #380b5bf0
-def corrected_labels(table:pd.DataFrame, decisions) -> pd.DataFrame:
-    "Every item of the ranking `table` (idx, item, given) as `item,label,given,decision` after `decisions`, excluded left out"
-    t = table.sort_values('idx')
-    base = pd.DataFrame({'item': t.item.astype(str).to_numpy(), 'label': t.given.astype(str).to_numpy(), 'given': t.given.astype(str).to_numpy()})
-    return apply_decisions(base, decisions).reset_index(drop=True)
-
-def write_corrected(df:pd.DataFrame, fn) -> Path:
-    "Write the corrected labels `df` to the CSV `fn`, absolute file paths made relative to its folder"
-    fn = Path(fn).absolute()
-    if not fn.parent.is_dir(): raise FileNotFoundError(f"No folder {fn.parent} to write {fn.name} in")
-    out = df.copy()
-    out['item'] = [os.path.relpath(i, fn.parent) if os.path.isabs(i) else i for i in out.item]
-    atomic_write_text(fn, out.to_csv(index=False))
-    return fn
+__all__ = ['PER_PAGE', 'FORM', 'STATIC', 'SECURITY_HEADERS', 'CHROMIUM_ARGS', 'png_bytes', 'check_summary', 'Review',
+           'review_page', 'review_app', 'ReviewServer', 'launch_chromium']
 
 # %% ../nbs/10_review.ipynb #4b282c84
-class ReviewError(ValueError):
-    "A decision the review refuses; `status` is the HTTP status the page answers with"
-    def __init__(self, msg, status=400): super().__init__(msg); self.status = status
-
 def png_bytes(x, max_size=256) -> bytes|None:
     "`x` (a PIL image, or an image tensor/array (H,W), (C,H,W) or (H,W,C)) as PNG bytes at most `max_size` wide, else `None`"
     from PIL import Image
@@ -196,8 +75,9 @@ def _read_table(fn) -> pd.DataFrame:
 
 class Review:
     "The candidates of a ranking `table` (idx, item, given, suggested, score, best first), their images, and decisions in `db`"
-    def __init__(self, table:pd.DataFrame, vocab, db, image=None, top:int=None, export_path=None, title='review', summary:dict=None):
+    def __init__(self, table:pd.DataFrame, vocab, db, image=None, top:int=None, export_path=None, title='review', summary:dict=None, run:str=None):
         self.table = table.reset_index(drop=True)
+        self.run = run or table_id(self.table)   # the run the decisions belong to
         self.vocab, self.image, self.title = [str(v) for v in vocab], image, title
         self.summary = check_summary(summary, self.vocab)   # the estimated noise, shown above the candidates
         unknown = sorted((set(self.table.given) | set(self.table.suggested)) - set(self.vocab))
@@ -207,7 +87,8 @@ class Review:
         self.by_item = {r.item: r for r in self.candidates.itertuples()}
         if len(self.by_item) != len(self.candidates): raise ValueError("The ranking names some items twice: items must be unique")
         self.by_idx = {int(r.idx): r for r in self.candidates.itertuples()}
-        self.db = db if isinstance(db, ReviewDB) else ReviewDB(db)
+        if isinstance(db, ReviewDB): db.claim(self.run)
+        self.db = db if isinstance(db, ReviewDB) else ReviewDB(db, self.run)
         bad = {i: l for i, (d, l) in self.db.states().items() if l is not None and l not in self.vocab}
         if bad: raise ValueError(f"{self.db.path} holds labels outside this review's classes, e.g. {next(iter(bad.items()))}: "
                                  "it belongs to another dataset; pass another database")
@@ -221,9 +102,10 @@ class Review:
         for f in ('config.json', 'mislabeled.csv'):
             if not (run/f).is_file(): raise FileNotFoundError(f"{run} is not a run folder of elr_train: it has no {f}")
         from fastai_elr.config import DEFAULTS
-        from fastai_elr.run import make_dls
+        from fastai_elr.run import make_dls, absolute_items
         cfg, table = dict(DEFAULTS, **json.loads((run/'config.json').read_text())), _read_table(run/'mislabeled.csv')
         dls = make_dls(cfg)
+        table['item'] = absolute_items(table.item, cfg)   # image files are named relative to the data's folder there
         ds, vocab = dls.train_ds, [str(v) for v in dls.vocab]
         if len(table) != len(ds): raise ValueError(f"{run}/mislabeled.csv lists {len(table)} items, but the data of config.json has {len(ds)}")
         idx = table.idx.to_numpy()
@@ -234,7 +116,7 @@ class Review:
         if dls.noise is not None and (np.array(vocab, dtype=object)[dls.noise.noisy[idx]] != table.given.to_numpy()).any():
             raise ValueError(f"The given labels in {run}/mislabeled.csv differ from those the data of config.json makes")
         return cls(table, vocab, db or run/'review.sqlite', image=lambda i: ds[i][0], top=top, export_path=run/'corrected.csv', title=run.name,
-                   summary=_read_summary(run, vocab))
+                   summary=_read_summary(run, vocab), run=run_id(run))
 
     @classmethod
     def from_interp(cls, interp:MislabelInterpretation, db=None, top:int=None, by:str=None, summary:dict=None):
@@ -291,7 +173,7 @@ class Review:
 
     def corrected(self) -> pd.DataFrame:
         "Every training item of the ranking as `item,label,given,decision` after review, excluded items left out"
-        return corrected_labels(self.table, self.db.decisions())
+        return corrected_labels(self.table, self.db.decisions(), self.run)
 
     def export(self, fn=None) -> Path:
         "Write the corrected labels to `fn` (default: `corrected.csv` beside the database); its path"
@@ -299,6 +181,7 @@ class Review:
 
 # %% ../nbs/10_review.ipynb #f89980d2
 PER_PAGE = 40
+FORM = 'application/x-www-form-urlencoded'   # how the page posts: a JSON body (which FastHTML would read too) is refused
 STATIC = {'review.js': 'text/javascript', 'review.css': 'text/css'}   # the page's files, in fastai_elr/static
 SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -381,18 +264,24 @@ def review_app(review:Review, host:str='127.0.0.1', allow=()):
     from starlette.middleware.base import BaseHTTPMiddleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.responses import Response, JSONResponse
+    from starlette.requests import ClientDisconnect
     token = secrets.token_urlsafe(24)
     names = host_names(host, allow)
     err = lambda msg, status: JSONResponse({'error': msg}, status_code=status)
 
     async def checked(req, call_next):
-        name = (req.url.hostname or '').lower()
-        if name not in names:   # DNS rebinding: a foreign name pointed at this machine
+        try: name = host_header(', '.join(req.headers.getlist('host')))   # the header as sent: a URL rebuilt from it may guess
+        except ValueError as e: return err(str(e), 400)
+        if not answers_to(name, names):   # DNS rebinding: a foreign name pointed at this machine
             return err(f"This review answers only to the names it was started with, not {name!r}: open it at the address "
                        f"it printed, or start it with --allow-host {name}", 403)
-        if req.method == 'POST' and not secrets.compare_digest(req.headers.get('x-review-token', ''), token):
-            return err("Missing or wrong review token: reload the page", 403)
-        return await call_next(req)
+        if req.method == 'POST':
+            if not secrets.compare_digest(req.headers.get('x-review-token', ''), token):
+                return err("Missing or wrong review token: reload the page", 403)
+            if req.headers.get('content-type', '').split(';')[0].strip().lower() != FORM:
+                return err(f"The review takes decisions as the page sends them ({FORM}), not {req.headers.get('content-type')!r}", 415)
+        try: return await call_next(req)
+        except ClientDisconnect: return Response(status_code=400)   # the client hung up mid-request: nobody to tell
 
     async def guard(req, call_next):
         resp = await checked(req, call_next)

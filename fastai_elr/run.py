@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_run.ipynb #538b8cbe
 from __future__ import annotations
-import json, math, time, warnings
+import json, math, re, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -22,9 +22,11 @@ from fastai.optimizer import SGD, Adam
 from fastai.layers import ConvLayer, Flatten
 from fastai.vision.learner import vision_learner, default_split
 from fastai.torch_core import trainable_params
-from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, check_data, check_out, checkpoint_file, resolve_arch, method_settings, plus_schedule
+from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, ITEM_REF, check_data, check_out, checkpoint_file, resolve_arch, method_settings, plus_schedule
 from .checkpoint import atomic_write, atomic_write_text
-from .runfolder import run_lock, check_free, clear_stale, finished, saved_settings, check_identity, os_error_line
+from .runfolder import (run_lock, check_free, clear_stale, damaged, saved_settings, check_identity, check_checkpoint, checkpoint_sums,
+                                  item_file, write_manifest, set_aside, refuse_resume, settings_seal, os_error_line, MANIFEST, RECORD, REVIEW_DB)
+from .checkpoint import CheckpointError
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
 from .sop import SOPCallback
@@ -37,7 +39,8 @@ from .distributed import process_device   # also makes fastai's distrib_ctx work
 # %% auto #0
 __all__ = ['noise_fn', 'download', 'reachable', 'make_dls', 'cnn', 'mlp', 'model_maker', 'make_learner', 'optimizer',
            'lr_schedule', 'method_callbacks', 'pick_device', 'MaxBatches', 'RunCheckpoint', 'QuietLog', 'detection',
-           'part_ways', 'train', 'write_results', 'noise_kind', 'results_table']
+           'part_ways', 'train', 'draw', 'item_root', 'relative_items', 'absolute_items', 'write_results', 'noise_kind',
+           'results_table']
 
 # %% ../nbs/08b_run.ipynb #e85d435b
 def _url(name): from fastai.data.external import URLs; return getattr(URLs, name)
@@ -198,8 +201,18 @@ class RunCheckpoint(Callback):
         names, vals = self.recorder.metric_names[1:-1], self.recorder.log[1:-1]
         self.history.append({n: (float(v) if v is not None else None) for n, v in zip(names, vals)} | {'epoch': self.epoch})
         self.wall = self._clock[1] + time.time() - self._clock[0]
-        self.learn.save('last', with_opt=True)
-        if not rank_distrib(): atomic_write_text(self.path/'last.json', json.dumps({'epoch': self.epoch, 'wall_s': self.wall, 'history': self.history}, indent=1))
+        self.save()
+
+    def save(self):
+        "Save the checkpoint `last`, then record its checksums, with the history, in `last.json`"
+        ck = self.learn.save('last', with_opt=True)
+        if not rank_distrib(): self.write_record(ck)
+
+    def write_record(self, ck):
+        "`last.json` beside the checkpoint `ck`: the history, the training time and the checksums of the checkpoint's files"
+        rec = {'epoch': self.last_epoch, 'wall_s': self.wall, 'history': self.history, 'sha256': checkpoint_sums(ck)}
+        if self.settings: rec['config_sha256'] = settings_seal(self.settings)   # the settings config.json holds, as the run wrote them
+        atomic_write_text(Path(ck).parent/RECORD, json.dumps(rec, indent=1))
 
     def item_state(self):   # the settings travel with the weights: a resume checks the run's config.json against them
         return {'history': self.history, 'wall_s': float(self.wall)} | ({'settings': self.settings} if self.settings else {}) if self.history else None
@@ -225,9 +238,29 @@ class QuietLog(Callback):
         self.log(f"epoch {row[0] + 1}/{self.n_epoch}: " + ', '.join(vals))
 
 # %% ../nbs/08b_run.ipynb #46c87626
-def _clear_run(out:Path):
-    "Remove a run's own files from `out` (and nothing else)"
+def _clear_run(out:Path, log=print):
+    "Remove a run's own files from `out` (and nothing else); move its review's decisions aside, saying where"
     for f in [*(out/f for f in RUN_FILES), *out.glob('last.items*.pth'), *out.glob('.last.*.tmp')]: f.unlink(missing_ok=True)
+    if (moved := set_aside(out)) is not None: log(f"{out}: the decisions of the run replaced ({REVIEW_DB}) moved to {moved.name}")
+
+def _says(out:Path, cfg) -> bool:
+    "Whether `out/config.json` holds the settings `cfg`"
+    try: return json.loads((out/'config.json').read_text()) == method_settings(cfg)
+    except (OSError, ValueError): return False
+
+def _write_config(out:Path, cfg):
+    "Write `config.json` unless it says the same already"
+    if not _says(out, cfg): atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
+
+_PYTHON_REMEDY = re.compile(r'[.:]\s+(?=(?:load |pass `|call `|train again))', re.I)
+
+def _load(learn, ck):
+    "Load the checkpoint `ck` into `learn`, checked whole first; a refusal says what to do from the command line"
+    try: learn.load(ck.with_suffix('').resolve(), with_opt=True)
+    except CheckpointError as e: raise refuse_resume(ck.parent, _PYTHON_REMEDY.split(one_line(e))[0].rstrip('.'), put_back=False) from None
+
+def _missing(out, names) -> str:
+    return ', '.join(f"{f} {'damaged' if (out/f).exists() else 'missing'}" for f in names)
 
 def detection(learn, noise):
     "Mislabel ranking of the training items (DataFrame), its detection numbers against the true labels, and the interpretation"
@@ -254,7 +287,12 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     if procs > 1 and cfg['method'] == 'sop':
         raise BadInput("SOP trains in one process: its per-item u and v would part between processes. Run it without -d 0,1 or torchrun")
     if main: check_free(out); check_out(out, overwrite, resuming=None if ck is None else ck.parent)
-    if ck is not None: check_identity(saved_settings(ck), cfg, ck.parent)   # the run's config.json says what its checkpoint was trained with
+    saved = None
+    if ck is not None:
+        check_checkpoint(ck)                      # its files are those written, byte for byte
+        check_identity(saved := saved_settings(ck), cfg, ck.parent)   # the run's config.json says what its checkpoint was trained with
+    kept = None if ck is None else cfg.get('run_id') or (saved or {}).get('run_id')
+    cfg = {**cfg, 'run_id': kept or uuid.uuid4().hex}   # a new run, a new id; a resume keeps its own
     set_seed(cfg['seed'])                     # python, numpy and torch: a run is repeatable
     dls = make_dls(cfg)                       # bad data fails here, before anything is written
     cfg = plus_schedule(cfg, max(1, len(dls.train) // procs))  # ELR+'s schedule for this run's length (each process's share of the batches), in config.json, kept by -r
@@ -266,11 +304,16 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
                          path=out, make=make)
     if quiet: learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, ProgressCallback))); learn.add_cb(QuietLog(log))
     if ck is not None:
-        learn.load(ck.with_suffix('').resolve(), with_opt=True)   # checked whole before anything changes
+        _load(learn, ck)
         if not ckpt.history and (ck.parent/'last.json').exists():   # a run of an earlier version kept its history only there
             ckpt.load_item_state({k: v for k, v in json.loads((ck.parent/'last.json').read_text()).items() if k == 'history'} | {'wall_s': 0.})
     trained = ckpt.last_epoch + 1 >= cfg['epochs']
-    if trained and finished(out):
+    bad = damaged(out) if trained else None   # the files the manifest lists that are missing or damaged; None: no manifest
+    why = f" ({_missing(out, bad)})" if bad else ''
+    if bad == []:
+        if main and not _says(out, cfg):   # settings lost from config.json come back
+            with run_lock(out): _write_config(out, cfg)
+            log(f"{out}/config.json: written again with the settings the checkpoint holds")
         log(f"{out}: all {cfg['epochs']} epochs are trained; nothing left to train (pass --epochs with more to go on)")
         return learn
     if main:
@@ -279,13 +322,16 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
     with run_lock(out) if main else nullcontext():   # one writer: a second process is refused, naming this one
         if main:
             clear_stale(out)
-            if overwrite: _clear_run(out)
-            if not trained or not (out/'config.json').exists(): atomic_write_text(out/'config.json', json.dumps(method_settings(cfg), indent=1))
-            for f in ('FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)
+            if overwrite: _clear_run(out, log)
+            if ck is not None and ck.resolve().parent == out.resolve(): ckpt.write_record(ck)   # the record of what it goes on from, with the settings to come, first
+            _write_config(out, cfg)
+            for f in (MANIFEST, 'FAILED', 'metrics.json'): (out/f).unlink(missing_ok=True)   # not finished from here on
         try:
-            if trained: log(f"{out}: all {cfg['epochs']} epochs are trained, but the results are not all there: writing them")
+            if ck is not None and ck.resolve().parent != out.resolve(): ckpt.save()   # a copy under a new name
+            if trained:
+                log(f"{out}: all {cfg['epochs']} epochs are trained, but the results are not all there: writing them{why}")
+                if main: ckpt.write_record(out/'last.pth')
             else:
-                if ck is not None and ck.resolve().parent != out.resolve(): learn.save('last', with_opt=True)   # a copy under a new name
                 ckpt.start_clock()
                 with (learn.distrib_ctx() if procs > 1 else nullcontext()):
                     if cfg['schedule']['type'] == 'one_cycle': learn.fit_one_cycle(cfg['epochs'], cfg['lr'], start_epoch=ckpt.last_epoch + 1)
@@ -304,10 +350,43 @@ def train(cfg:dict, out, resume=None, quiet=False, overwrite=False, log=print, c
 
 def _save_fig(fig, path):
     import matplotlib.pyplot as plt
-    atomic_write(path, lambda f: fig.savefig(f, format='png', dpi=100)); plt.close(fig)
+    try: atomic_write(path, lambda f: fig.savefig(f, format='png', dpi=100))
+    finally: plt.close(fig)
+
+def draw(plot, path, log=print) -> bool:
+    "Save the figure `plot()` makes as `path`; a picture that cannot be drawn is one warning line, not a failed run (a disk's error still is)"
+    import matplotlib.pyplot as plt
+    before = set(plt.get_fignums())
+    try: _save_fig(plot(), path); return True
+    except Exception as e:
+        if isinstance(e, OSError) and e.errno: raise
+        for n in set(plt.get_fignums()) - before: plt.close(n)
+        log(f"warning: {Path(path).name} could not be drawn ({type(e).__name__}: {one_line(e)[:200]}); the other results are written")
+        return False
+
+def item_root(cfg) -> Path | None:
+    "The folder the items of the settings' data are named relative to: a CSV's folder, a folder of images; `None` for a dataset's items"
+    d = cfg['data']
+    if d in DATASETS and d not in REAL_NOISE: return None
+    src = Path(cfg['data_path'] if d in REAL_NOISE else d)
+    return src.parent if src.suffix == '.csv' else src
+
+def relative_items(items, cfg) -> list:
+    "The items' names as the data names them: an image file inside the data's folder relative to it, any other as it is"
+    root = item_root(cfg)
+    def rel(i):
+        if root is None or not isinstance(i, str) or not os.path.isabs(i): return i
+        r = os.path.relpath(i, root)
+        return i if r.startswith('..') else r
+    return [rel(i) for i in items]
+
+def absolute_items(items, cfg) -> list:
+    "The items named by `relative_items` as the loaders name them: image files by their absolute paths"
+    root = item_root(cfg)
+    return list(items) if root is None else [os.path.abspath(os.path.join(root, i)) if isinstance(i, str) and not ITEM_REF.match(i) else i for i in items]
 
 def write_results(learn, cfg, out, wall, log=print):
-    "metrics.json, mislabeled.csv and the plots under `out`; print the table"
+    "mislabeled.csv, metrics.json and the plots under `out`, then the manifest of the run's files, last; print the table"
     import matplotlib; matplotlib.use('Agg')
     import fastai_elr.health   # the noise report's methods on MislabelInterpretation
     noise, hist = learn.dls.noise, learn.history
@@ -317,6 +396,7 @@ def write_results(learn, cfg, out, wall, log=print):
     sel = int(np.argmax([h['accuracy'] for h in hist])) if held_out else None
     df, det, interp = detection(learn, noise)
     if noise is not None: df.insert(4, 'true', np.array(learn.dls.vocab, dtype=object)[noise.clean[df.idx.to_numpy()]])
+    df['item'] = relative_items(df['item'], cfg)
     atomic_write(out/'mislabeled.csv', lambda f: df.to_csv(f, index=False))
     m = dict(name=cfg['name'], method=cfg['method'], data=cfg['data'], epochs_trained=len(hist), wall_s=round(wall, 1),
              accuracy_last=accs[-1] if accs else None,
@@ -325,11 +405,12 @@ def write_results(learn, cfg, out, wall, log=print):
              detection=det, history=hist,
              noise=None if noise is None else dict(rate=noise.rate, n_wrong=int(noise.mask.sum()), n=len(noise.clean), kind=noise_kind(cfg)),
              noise_estimate=interp.noise_summary(), **({} if noise is None else dict(noise_rate_true=round(noise.rate, 4))))
-    if getattr(learn, 'memorization', None) is not None and learn.memorization.counts:
-        _save_fig(plot_memorization(learn), out/'memorization.png')
-    _save_fig(interp.plot_top_mislabeled(min(16, len(df))), out/'top_mislabeled.png')
-    _save_fig(interp.plot_noise_matrix(), out/'noise_matrix.png')
     atomic_write_text(out/'metrics.json', json.dumps(m, indent=1, default=float))
+    plots = {'top_mislabeled.png': lambda: interp.plot_top_mislabeled(min(16, len(df))), 'noise_matrix.png': interp.plot_noise_matrix}
+    if getattr(learn, 'memorization', None) is not None and learn.memorization.counts: plots['memorization.png'] = lambda: plot_memorization(learn)
+    drawn = [name for name, plot in plots.items() if draw(plot, out/name, log)]
+    ck = [f.name for f in [out/'last.pth', item_file(out/'last.pth') if (out/'last.pth').is_file() else None] if f is not None]
+    write_manifest(out, ['mislabeled.csv', 'metrics.json', *drawn, RECORD, *ck], run_id=cfg.get('run_id'), epoch=hist[-1]['epoch'] if hist else None)
     log(results_table(m))
 
 def noise_kind(cfg) -> str:
@@ -343,8 +424,8 @@ def results_table(m) -> str:
     n = m['noise']
     rows = [("clean test accuracy, last", f"{m['accuracy_last']:.4f}" if m['accuracy_last'] is not None else '-')]
     if m.get('accuracy_selected') is not None:
-        rows.append(("clean test accuracy, selected", f"{m['accuracy_selected']:.4f} (epoch {m['selected_epoch']}: best on the noisy held-out labels)"))
-    rows.append(("clean test accuracy, best", f"{m['accuracy_best']:.4f} (epoch {m['best_epoch']}: picked on the test set itself, optimistic)"
+        rows.append(("clean test accuracy, selected", f"{m['accuracy_selected']:.4f} (epoch {m['selected_epoch'] + 1}: best on the noisy held-out labels)"))
+    rows.append(("clean test accuracy, best", f"{m['accuracy_best']:.4f} (epoch {m['best_epoch'] + 1}: picked on the test set itself, optimistic)"
                  if m['accuracy_best'] is not None else '-'))
     d = m['detection']
     if d: rows += [("mislabeled: flagged / truly", f"{d['n_flagged']} / {d['n_mislabeled']}"),

@@ -4,14 +4,16 @@
 
 # %% ../nbs/08c_runfolder.ipynb #9310e43a
 from __future__ import annotations
-import errno, fcntl, os
+import errno, fcntl, hashlib, json, os, time
 from contextlib import contextmanager
 from pathlib import Path
-from .config import BadInput, RUN_IDENTITY
+from .config import BadInput, RUN_IDENTITY, changed_since
 
 # %% auto #0
-__all__ = ['LOCK', 'lock_holder', 'check_free', 'run_lock', 'clear_stale', 'finished', 'saved_settings', 'check_identity',
-           'os_error_line']
+__all__ = ['LOCK', 'MANIFEST', 'RECORD', 'REVIEW_DB', 'lock_holder', 'check_free', 'run_lock', 'clear_stale', 'finished',
+           'refuse_resume', 'item_file', 'run_state', 'saved_settings', 'check_identity', 'sha256_file',
+           'checkpoint_sums', 'write_manifest', 'settings_seal', 'config_written', 'damaged', 'check_checkpoint',
+           'run_id', 'set_aside', 'os_error_line']
 
 # %% ../nbs/08c_runfolder.ipynb #43ff90f3
 LOCK = '.lock'
@@ -64,32 +66,130 @@ def clear_stale(out):
     for f in Path(out).glob('.*.tmp'): f.unlink(missing_ok=True)
 
 def finished(out) -> bool:
-    "Whether the run in `out` is finished: `metrics.json`, written last, is there"
-    return (Path(out)/'metrics.json').is_file()
+    "Whether the run in `out` is finished: its manifest, written last, is there and every file it lists matches its checksum"
+    return damaged(out) == []
 
 # %% ../nbs/08c_runfolder.ipynb #95311aba
-def saved_settings(ck) -> dict | None:
-    "The settings the checkpoint `ck` was trained with (`None` for a run of an earlier version); refuses a missing per-item file"
-    from fastai_elr.checkpoint import item_state_file, item_state_files, fingerprint, _torch_load
+_AGAIN = "start it again with --overwrite, or into a new --out"
+
+def refuse_resume(folder, what:str, put_back=True) -> BadInput:
+    "The refusal of `-r folder` because of `what`, saying what to do from the command line"
+    return BadInput(f"-r {folder}: {what}, and the run cannot go on from it. {'Put the file back, or s' if put_back else 'S'}{_AGAIN[1:]}")
+
+def item_file(ck) -> Path | None:
+    "The per-item file of the checkpoint `ck` (`None` where only another checkpoint's is there: the load names it); refuses a missing one"
+    from fastai_elr.checkpoint import item_state_file, item_state_files, fingerprint
     ck = Path(ck)
     side, legacy = item_state_file(ck, fingerprint(ck.read_bytes())), ck.parent/f'{ck.stem}.items.pth'
-    if not side.exists():
-        if [f for f in item_state_files(ck) if f != legacy]: return None   # the load names the mismatched file
-        if not legacy.exists():
-            raise BadInput(f"-r {ck.parent}: the checkpoint's per-item file ({side.name}: the targets and the run's history) is missing, "
-                           f"so the run cannot go on where it stopped. Put the file back, or start the run again with --overwrite")
-        side = legacy
+    if side.exists(): return side
+    if [f for f in item_state_files(ck) if f != legacy]: return None
+    if legacy.exists(): return legacy   # written by an earlier version, unfingerprinted
+    raise refuse_resume(ck.parent, f"the checkpoint's per-item file ({side.name}: the targets and the run's history) is missing")
+
+def run_state(ck) -> dict | None:
+    "The run's own state in the checkpoint `ck`: its history, training time and settings (`None` for a run of an earlier version)"
+    from fastai_elr.checkpoint import _torch_load
+    if (side := item_file(ck)) is None: return None
     states = _torch_load(side.read_bytes(), side)
     st = states.get('run_checkpoint') if isinstance(states, dict) else None
-    return st.get('settings') if isinstance(st, dict) else None
+    return st if isinstance(st, dict) else None
+
+def saved_settings(ck) -> dict | None:
+    "The settings the checkpoint `ck` was trained with (`None` for a run of an earlier version); refuses a missing per-item file"
+    return (run_state(ck) or {}).get('settings')
 
 def check_identity(saved:dict, cfg:dict, folder):
     "Fail clearly if the settings `cfg` (the run's `config.json`) differ from those its checkpoint was `saved` with in what defines the run"
     if saved is None: return
     for k in RUN_IDENTITY:
-        if k in saved and saved[k] != cfg.get(k):
-            raise BadInput(f"{Path(folder)/'config.json'} says {k} {cfg.get(k)!r}, but the run's checkpoint was trained with {k} "
-                           f"{saved[k]!r}: the file was changed after the run started. Put {k} back to {saved[k]!r}, or start a new run")
+        if k in saved and saved[k] != cfg.get(k): raise BadInput(changed_since(Path(folder)/'config.json', k, cfg.get(k), saved[k]))
+
+# %% ../nbs/08c_runfolder.ipynb #7c2d9e41
+MANIFEST, RECORD = 'manifest.json', 'last.json'
+
+def sha256_file(f) -> str:
+    "The SHA-256 of the file `f`, read in blocks"
+    h = hashlib.sha256()
+    with open(f, 'rb') as fh:
+        for b in iter(lambda: fh.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
+
+def _json(f) -> dict | None:
+    "The JSON object in `f`, or `None` where it is missing or damaged"
+    try: d = json.loads(Path(f).read_text())
+    except (OSError, ValueError): return None
+    return d if isinstance(d, dict) else None
+
+def _sums(d) -> dict | None:
+    "The checksums `{file name: sha256}` a record or manifest `d` holds, or `None`"
+    s = d.get('sha256') if isinstance(d, dict) else None
+    return s if isinstance(s, dict) and all(isinstance(v, str) for v in s.values()) else None
+
+def checkpoint_sums(ck) -> dict:
+    "The checksums of the checkpoint `ck` and of its per-item file"
+    from fastai_elr.checkpoint import item_state_file, fingerprint
+    ck = Path(ck); data = ck.read_bytes(); side = item_state_file(ck, fingerprint(data))
+    return {ck.name: hashlib.sha256(data).hexdigest()} | ({side.name: sha256_file(side)} if side.is_file() else {})
+
+def write_manifest(out, files, **extra):
+    "Write `out/manifest.json`: the checksum of each of `files` in `out` that is there, and `extra`; the last file of a run, in one rename"
+    from fastai_elr.checkpoint import atomic_write_text
+    out = Path(out)
+    atomic_write_text(out/MANIFEST, json.dumps({**extra, 'sha256': {f: sha256_file(out/f) for f in files if (out/f).is_file()}}, indent=1))
+
+def settings_seal(settings:dict) -> str:
+    "The checksum of `settings` as JSON, whatever the order of the keys and the spacing of the file"
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+def config_written(out) -> bool:
+    "Whether `out/config.json` holds the settings the run itself last wrote there (`last.json` records their checksum), not settings edited by hand"
+    rec, cfg = _json(Path(out)/RECORD), _json(Path(out)/'config.json')
+    return rec is not None and cfg is not None and rec.get('config_sha256') == settings_seal(cfg)
+
+def damaged(out) -> list | None:
+    "The files `out/manifest.json` lists that are missing or differ from their checksum (`[]`: none); `None` where there is no readable manifest"
+    out, sums = Path(out), _sums(_json(Path(out)/MANIFEST))
+    if not sums: return None
+    return [f for f, h in sums.items() if not (out/f).is_file() or sha256_file(out/f) != h]
+
+def check_checkpoint(ck):
+    "Refuse the checkpoint `ck` unless its files match the checksums recorded when they were written (`last.json`, else the manifest), naming the file"
+    ck = Path(ck); folder = ck.parent
+    src, rec = next(((f, d) for f in (RECORD, MANIFEST) if ck.name in (_sums(d := _json(folder/f)) or {})), (None, None))
+    side = item_file(ck)
+    def state():
+        try: return run_state(ck) or {}
+        except ValueError: return {}   # unreadable: damaged
+    def epoch(st): return st['history'][-1].get('epoch') if isinstance(st.get('history'), list) and st['history'] else None
+    if rec is None:
+        st = state()
+        if not (st.get('settings') or {}).get('run_id') or epoch(st) == 0: return   # an earlier version's run; or killed before the first record
+        raise refuse_resume(folder, f"{RECORD}, which holds the checksums of the checkpoint, is missing or damaged, so {ck.name} cannot be checked")
+    bad = next((f for f in (ck, side) if f is not None and rec['sha256'].get(f.name) != sha256_file(f)), None)
+    if bad is None or epoch(state()) == rec.get('epoch', -2) + 1: return   # as recorded; or killed between the checkpoint and its record
+    raise refuse_resume(folder, f"{bad.name} does not match the checksum recorded when it was written (in {src}): the file is damaged or was changed since")
+
+# %% ../nbs/08c_runfolder.ipynb #8a41c6d2
+REVIEW_DB = 'review.sqlite'
+
+def run_id(run_folder) -> str | None:
+    "The id of the run in `run_folder` (its `config.json`'s `run_id`); `None` for a run of an earlier version, which had none"
+    f = Path(run_folder)/'config.json'
+    if not f.is_file(): raise BadInput(f"{run_folder} is not a run folder: it has no config.json")
+    if (cfg := _json(f)) is None: raise BadInput(f"{f} is damaged (not a JSON object): put it back, or train the run again with --overwrite")
+    v = cfg.get('run_id')
+    return v if isinstance(v, str) and v else None
+
+def set_aside(out, name=REVIEW_DB, now:float=None) -> Path | None:
+    "Move `out/name` (with SQLite's -wal and -shm files) to a name with the time; the new path, or `None` where there was nothing"
+    out = Path(out); f = out/name
+    if not f.exists(): return None
+    stamp, n = time.strftime('%Y%m%d-%H%M%S', time.localtime(now)), 0
+    while (new := out/f"{f.stem}.replaced-{stamp}{f'-{n}' if n else ''}{f.suffix}").exists(): n += 1
+    for ext in ('-wal', '-shm'):   # the log first: a new database never meets the old one's log
+        if (out/(name + ext)).exists(): os.replace(out/(name + ext), out/(new.name + ext))
+    os.replace(f, new)
+    return new
 
 # %% ../nbs/08c_runfolder.ipynb #5050f556
 _ADVICE = {errno.ENOSPC: "free space on that disk (or use --out on another one); -r then resumes from the last checkpoint",
