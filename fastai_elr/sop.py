@@ -202,6 +202,7 @@ class SOPCallback(Callback, ItemIdentity):
             "of each item (`ratio_consistency=0.9`).")
         sample_index(self.learn)
         self._view = SecondView(self.dls.train, self.view2) if self.ratio_consistency else None
+        self._loss_func = None if plain_ce(self.learn.loss_func) else self.learn.loss_func   # once per fit, not per batch
 
     def after_fit(self):
         if self._view is not None: self._view.close(); self._view = None
@@ -227,7 +228,7 @@ class SOPCallback(Callback, ItemIdentity):
             with running_stats_kept(self.learn.model): z2 = self.learn.model(*self._view(self.xb, self.yb))   # BatchNorm's statistics: the first view's
         with torch.autocast(self.pred.device.type, enabled=False):
             loss = sop_loss(self.pred, y, u, v, self.ratio_balance, z2, self.ratio_consistency,
-                            None if plain_ce(self.learn.loss_func) else self.learn.loss_func)
+                            self._loss_func)
         ok = torch.isfinite(self.pred.detach()).all(1)   # decided on the device: no host sync in the batch loop
         self.learn.loss_grad = loss
         self.learn.loss = loss.detach().clone()
