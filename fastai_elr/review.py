@@ -18,6 +18,7 @@ import fastai_elr.health   # the noise estimate a review shows above the candida
 from .decisions import (DECISIONS, UNREVIEWED, ReviewError, ReviewDB, read_decisions, apply_decisions, corrected_labels,
                                   write_corrected, run_id, table_id)
 from .hosts import bind, host_names, host_header, answers_to, exposure_warning
+from .review_cli import main   # what older installs of `elr_review` call (fastai_elr.review:main)
 
 # %% auto #0
 __all__ = ['PER_PAGE', 'FORM', 'STATIC', 'SECURITY_HEADERS', 'CHROMIUM_ARGS', 'png_bytes', 'check_summary', 'Review',
