@@ -126,10 +126,9 @@ def _sums(d) -> dict | None:
     return s if isinstance(s, dict) and all(isinstance(v, str) for v in s.values()) else None
 
 def checkpoint_sums(ck) -> dict:
-    "The checksums of the checkpoint `ck` and of its per-item file"
-    from fastai_elr.checkpoint import item_state_file, fingerprint
-    ck = Path(ck); data = ck.read_bytes(); side = item_state_file(ck, fingerprint(data))
-    return {ck.name: hashlib.sha256(data).hexdigest()} | ({side.name: sha256_file(side)} if side.is_file() else {})
+    "The checksums of the checkpoint `ck` and of its per-item file (an earlier version's unfingerprinted one too: a resume of such a run records it)"
+    ck = Path(ck); side = item_file(ck)
+    return {ck.name: sha256_file(ck)} | ({side.name: sha256_file(side)} if side is not None else {})
 
 def write_manifest(out, files, **extra):
     "Write `out/manifest.json`: the checksum of each of `files` in `out` that is there, and `extra`; the last file of a run, in one rename"
