@@ -1,17 +1,21 @@
-"""Why `elr_train` lets torch's waiting threads sleep: one training step of its Fashion-MNIST model, three ways, in turn.
+"""How `elr_train` lets torch's waiting threads wait: one training step of its Fashion-MNIST model, four ways, in turn.
 
-    python benchmarks/thread_wait.py            # 3 rounds of: torch's threads spinning (OpenMP's default), sleeping, one thread
+    python benchmarks/thread_wait.py                    # 3 rounds on the machine as it is
+    python benchmarks/thread_wait.py --load 3           # beside 3 busy processes, as other jobs on the machine
     python benchmarks/thread_wait.py --steps 20 --rounds 1
 
 Each way runs in a fresh process (the wait policy is read when torch loads): `cnn_fast` on a batch of 128
 Fashion-MNIST-sized images, with Adam, as `elr_train --data fashion_mnist` trains it. Between parallel regions OpenMP's
 threads spin by default; where other processes want the same cores, a spinning thread holds a core that the thread it
-waits for needs, and every step waits on the slowest thread. `OMP_WAIT_POLICY=PASSIVE` makes them sleep instead.
-Prints the median milliseconds per step, wall and CPU, of each way in each round, and the machine's load average.
+waits for needs, and every step waits on the slowest thread. `OMP_WAIT_POLICY=PASSIVE` makes them sleep at once, which
+costs the wake-up on an idle machine; `short spin` (what `elr_train` sets: `fastai_elr.cli.THREAD_WAIT`) spins a
+little, then sleeps. Prints the median milliseconds per step, wall and CPU, of each way in each round, and the load average.
 """
 import argparse, json, os, statistics, subprocess, sys, time
+from fastai_elr.cli import THREAD_WAIT   # loads no torch
 
-WAYS = {'spinning': {}, 'sleeping': {'OMP_WAIT_POLICY': 'PASSIVE'}, 'one thread': {'OMP_NUM_THREADS': '1'}}
+WAYS = {'spinning': {}, 'sleeping': {'OMP_WAIT_POLICY': 'PASSIVE'}, 'short spin': THREAD_WAIT,
+        'one thread': {'OMP_NUM_THREADS': '1'}}
 
 def child(steps):
     import torch, torch.nn.functional as F
@@ -29,10 +33,17 @@ def child(steps):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--steps', type=int, default=40); p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--load', type=int, default=0, help="this many busy processes beside the steps, as other jobs on the machine")
     p.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child: return child(a.steps)
-    base = {k: v for k, v in os.environ.items() if k not in ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS')}
+    busy = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(a.load)]
+    try: measure(a)
+    finally:
+        for b in busy: b.kill()
+
+def measure(a):
+    base = {k: v for k, v in os.environ.items() if k not in ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS', *THREAD_WAIT)}
     for r in range(a.rounds):
         for way, env in WAYS.items():
             out = subprocess.run([sys.executable, __file__, '--child', '--steps', str(a.steps)], env=base | env,

@@ -13,7 +13,7 @@ from .runfolder import check_free, os_error_line
 from .torch_pair import check_torch_pair
 
 # %% auto #0
-__all__ = ['parser', 'settings', 'several_devices', 'calm_threads', 'main']
+__all__ = ['THREAD_WAIT', 'parser', 'settings', 'several_devices', 'calm_threads', 'main']
 
 # %% ../nbs/08_cli.ipynb #4285853d
 _BOOLS = {'1': True, 'true': True, 'yes': True, 'y': True, 'on': True, '0': False, 'false': False, 'no': False, 'n': False, 'off': False}
@@ -111,9 +111,14 @@ def several_devices(cfg, argv) -> int:
                        f"run: OMP_NUM_THREADS=1 {shlex.join(cpu)}")
     return launch(len(gpus), args, gpus=gpus).returncode
 
-def calm_threads():
-    "Let torch's waiting threads sleep rather than spin, unless the environment says otherwise: set before torch loads"
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+THREAD_WAIT = {'GOMP_SPINCOUNT': '100000', 'KMP_BLOCKTIME': '1'}   # GNU OpenMP (Linux wheels): spins; LLVM and Intel OpenMP (macOS, conda): ms
+
+def calm_threads(env=None):
+    "Let torch's waiting threads spin briefly, then sleep, unless the environment sets how they wait: set before torch loads"
+    # OpenMP's default spin holds a core that other jobs need (steps 3x slower on a busy machine); sleeping at once costs
+    # a third on an idle one; a short spin gives both (`python benchmarks/thread_wait.py`, with and without `--load 3`)
+    env = os.environ if env is None else env
+    if not any(k in env for k in ('OMP_WAIT_POLICY', *THREAD_WAIT)): env.update(THREAD_WAIT)
 
 def main(argv=None) -> int:
     "The `elr_train` console script"
