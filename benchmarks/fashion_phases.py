@@ -11,6 +11,7 @@ def add(T, name, start): T[name] = [x + (a - b) for x, a, b in zip(T.get(name, [
 
 if __name__ == '__main__':
     T, c = {}, clock()
+    from fastai_elr.cli import calm_threads; calm_threads()   # as elr_train: before torch loads
     from fastai_elr.quiet import quiet_dependencies; quiet_dependencies()
     from fastai_elr import cli
     import fastai_elr.run as run

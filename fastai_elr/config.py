@@ -45,7 +45,7 @@ CIFAR = ('cifar10', 'cifar100')
 # an item of a built-in array dataset, as `mislabeled.csv` and `elr_review` exports name it: 'fashion_mnist:123'
 ITEM_REF = re.compile(r'^(digits|fashion_mnist|cifar10|cifar100):(\d+)$')
 DATA_DEFAULTS = {'cifar10': dict(pipeline='paper'), 'cifar100': dict(pipeline='paper'), 'folder': dict(percent=0.),
-                 'fashion_mnist': dict(arch='cnn_fast', epochs=15, bs=128, lr=1e-2)}   # minutes on CPUs: benchmarks/fashion_default.py
+                 'fashion_mnist': dict(arch='cnn_fast', epochs=10, bs=128, lr=1e-2)}   # chosen on a validation split: benchmarks/fashion_choose.py
 
 class BadInput(ValueError):
     "A setting or input the run cannot use: reported on one line, exit code 2"
