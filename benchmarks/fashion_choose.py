@@ -3,7 +3,7 @@ noise trained on 50,000 of the 60,000 training items (seeded), each candidate (e
 on the other 10,000 training items against their clean labels, with its wall and CPU seconds.
 
     python benchmarks/fashion_choose.py                                  # every candidate, seed 0, torch's threads
-    python benchmarks/fashion_choose.py --only 15/128/0.01 10/256/0.02 --seeds 0 1
+    python benchmarks/fashion_choose.py --only 15/128/0.01 10/128/0.01 8/128/0.01 --seeds 1
 
 The network, optimizer, method and schedule are those of `elr_train --data fashion_mnist --percent 0.4` (the
 settings `elr_train` resolves, with the candidate's epochs, batch size and learning rate); the loaders are the same
