@@ -3,6 +3,7 @@ batches of 128, channels-last, one torch thread unless told).
 
     python benchmarks/plus_parts.py                  # 2 timed epochs of each method (after a warm-up), taken in turn
     python benchmarks/plus_parts.py --epochs 3 --threads 2
+    python benchmarks/plus_parts.py --methods ELR ELR+ --glibc-defaults   # without ELR+'s allocator thresholds
 
 Each part is timed inside the real training loop by wrapping the code that does it (a network's forward, the teachers'
 forward, the EMA update, mixup, the targets and loss, backward, the optimizer step); what is left is fastai's loop and
@@ -17,6 +18,7 @@ import torch
 from fastai.vision.all import Learner, Callback, accuracy, set_seed
 from fastai_elr.callback import ELRCallback
 from fastai_elr.plus import ELRPlusCallback, ELRPlusModel
+import fastai_elr.plus as plus
 from fastai_elr.data import fashion_mnist_dls
 from fastai_elr.run import cnn
 from sop_table import light_aug   # this folder is on the path of a script run from it
@@ -68,7 +70,9 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--n-train', type=int, default=20000, help="training items")
     p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    p.add_argument('--glibc-defaults', action='store_true', help="leave glibc's memory thresholds as they are (ELR+ sets them on a CPU: keep_freed_memory)")
     a = p.parse_args()
+    if a.glibc_defaults: plus._KEPT = False   # as if already set: ELR+ leaves the allocator alone
     torch.set_num_threads(a.threads)
     warnings.filterwarnings('ignore')   # ELR+ says how it draws its second network
     learns = {m: learner(m, a.n_train) for m in a.methods}

@@ -503,6 +503,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'fastai_elr.plus.check_plus_hparams': ('plus.html#check_plus_hparams', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.ema_momentum': ('plus.html#ema_momentum', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.fit_schedule': ('plus.html#fit_schedule', 'fastai_elr/plus.py'),
+                                 'fastai_elr.plus.keep_freed_memory': ('plus.html#keep_freed_memory', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.layer_keys': ('plus.html#layer_keys', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.leaves_only': ('plus.html#leaves_only', 'fastai_elr/plus.py'),
                                  'fastai_elr.plus.logits_of': ('plus.html#logits_of', 'fastai_elr/plus.py'),

@@ -24,7 +24,8 @@ import fastai_elr.checkpoint  # extends `Learner.save`/`load` with per-item stat
 
 # %% auto #0
 __all__ = ['sigmoid_rampup', 'ema_momentum', 'fit_schedule', 'check_plus_hparams', 'shuffle_entries', 'vision_twin', 'layer_keys',
-           'logits_of', 'leaves_only', 'modes_of', 'ELRPlusModel', 'MergedSplitter', 'ELRPlusCallback']
+           'logits_of', 'leaves_only', 'modes_of', 'ELRPlusModel', 'MergedSplitter', 'keep_freed_memory',
+           'ELRPlusCallback']
 
 # %% ../nbs/04_plus.ipynb #3b6c6729
 def sigmoid_rampup(step, length):
@@ -162,6 +163,20 @@ class MergedSplitter:
                              "`model2` must have the same structure as the learner's model.")
         return [sum(gs, []) for gs in zip(*groups)]
 
+# %% ../nbs/04_plus.ipynb #6a1e0c53
+_KEPT = None
+
+def keep_freed_memory(trim:int=512 << 20, mmap:int=32 << 20) -> bool:
+    "Let glibc keep up to `trim` bytes of freed memory for reuse, and serve blocks up to `mmap` bytes from its heap; `False` where the C library is not glibc"
+    global _KEPT
+    if _KEPT is None:
+        import ctypes, platform
+        if platform.libc_ver()[0] != 'glibc': _KEPT = False
+        else:
+            M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, libc = -1, -3, ctypes.CDLL('libc.so.6')
+            _KEPT = bool(libc.mallopt(M_MMAP_THRESHOLD, mmap)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
+    return _KEPT
+
 # %% ../nbs/04_plus.ipynb #39bdd8a4
 class ELRPlusCallback(Callback, ItemIdentity):
     "ELR+: two networks, each with targets from the other's weight average, and mixup inside the ELR regulariser"
@@ -270,6 +285,7 @@ class ELRPlusCallback(Callback, ItemIdentity):
         self._init_second(model)
         self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
         self._plain = plain_ce(self.learn.loss_func)
+        if next(model.parameters()).device.type == 'cpu': keep_freed_memory()   # see "Memory on a CPU"
         if self.label_correction and not self._plain and not getattr(self, '_warned', False):
             self._warned = True
             warnings.warn(f"ELRPlusCallback(label_correction=True) trains each network with cross entropy against labels corrected "
