@@ -11,6 +11,7 @@ Results are appended to benchmarks/readme_spread.json (rewritten whole after eac
 """
 import argparse, json, os, re, subprocess, sys, time
 from pathlib import Path
+from fastai_elr.cli import THREAD_WAIT   # loads no torch
 
 HERE = Path(__file__).resolve().parent
 CELLS = {  # method: (a string only its README cell holds, the learner the cell trains)
@@ -59,7 +60,7 @@ def main():
     for run in a.runs:
         threads, seed = map(int, run.split(':'))
         for m in a.methods:
-            env = {'OMP_WAIT_POLICY': 'PASSIVE', **os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}   # waiting threads sleep, as elr_train's do
+            env = {**THREAD_WAIT, **os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}   # threads wait as elr_train's do
             out = subprocess.run([sys.executable, __file__, '--child', m, str(seed)], env=env, capture_output=True, text=True)
             line = [l for l in out.stdout.splitlines() if l.startswith('RESULT ')]
             if not line: sys.exit(f'{m} seed {seed}, {threads} threads failed:\n{out.stderr[-3000:]}')
