@@ -132,10 +132,7 @@ def main(argv=None) -> int:
         for m in notes: say('warning', m)   # once the settings are known to be usable
         if args.dry_run:   # the settings, then every check a run makes before it writes: the data's too
             print(json.dumps(method_settings(plus_schedule(cfg)), indent=1), flush=True)
-            check_data(cfg)
-            if ck is not None:
-                from fastai_elr.runfolder import saved_settings, check_identity
-                check_identity(saved_settings(ck), cfg, ck.parent)
+            check_data(cfg)   # a resume's settings were checked against its checkpoint by `settings`
             from fastai_elr.run import make_dls
             make_dls(cfg, dry=True); return 0
         if (rc := several_devices(cfg, list(argv) if argv is not None else sys.argv[1:])) is not None: return rc
