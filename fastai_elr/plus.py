@@ -285,7 +285,7 @@ class ELRPlusCallback(Callback, ItemIdentity):
         self._init_second(model)
         self._active, self._ready, self.global_step = not hasattr(self.learn, 'lr_finder'), False, int(model.step)
         self._plain = plain_ce(self.learn.loss_func)
-        if next(model.parameters()).device.type == 'cpu': keep_freed_memory()   # see "Memory on a CPU"
+        if getattr(next(model.parameters(), None), 'device', None) == torch.device('cpu'): keep_freed_memory()   # see "Memory on a CPU"
         if self.label_correction and not self._plain and not getattr(self, '_warned', False):
             self._warned = True
             warnings.warn(f"ELRPlusCallback(label_correction=True) trains each network with cross entropy against labels corrected "
