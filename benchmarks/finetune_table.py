@@ -8,6 +8,7 @@ precision / recall / F1, the ranking's AUROC and precision at k, the noise estim
     python benchmarks/finetune_table.py --table                                               # the table of what ran
     python benchmarks/finetune_table.py --rescore                                             # scores again, without training
     python benchmarks/finetune_table.py --valid                                               # on a validation split
+    python benchmarks/finetune_table.py --valid --methods CE ELR ELR:lam=1                      # settings of a method
     python benchmarks/finetune_table.py --scratch                                             # the README's next-class run
 
 No hub weights here, so the backbone is made as a user would make one: `vision_learner(dls, 'resnet10t',
@@ -105,7 +106,8 @@ def run(noise, method, seed, epochs, valid=False):
     x, nz, ex, ey = task_arrays(noise, seed, valid)
     dls = arrays_dls(x, nz.noisy, ex, ey, vocab=[FASHION_MNIST_CLASSES[c] for c in TASK['classes']], noise=nz,
                      bs=TASK['bs'], seed=seed)
-    cbs = {'CE': [], 'ELR': [ELRCallback()], 'ELR+': [ELRPlusCallback()], 'SOP': [SOPCallback()]}[method]   # defaults
+    name, kw = method_settings(method)
+    cbs = {'CE': lambda: [], 'ELR': lambda: [ELRCallback(**kw)], 'ELR+': lambda: [ELRPlusCallback(**kw)], 'SOP': lambda: [SOPCallback(**kw)]}[name]()
     set_seed(seed, reproducible=True)
     learn = vision_learner(dls, BACKBONE['arch'], n_in=1, pretrained=True, metrics=accuracy, cbs=cbs,
                            pretrained_cfg_overlay=dict(file=str(backbone())))
@@ -182,11 +184,19 @@ def _cells(rs) -> str:
     cell = lambda c: f"{statistics.mean(v[c] for v in vals):.3f}" + (f" ± {statistics.stdev(v[c] for v in vals):.3f}" if len(vals) > 1 else '')
     return ' | '.join(cell(c) for c in COLS) + f" | {rs[0]['by']} | {statistics.mean(r['cpu_s'] for r in rs):.0f} |"
 
+def method_settings(method:str) -> tuple:
+    "The method's name and settings: 'ELR' at its defaults, 'ELR:lam=1,beta=0.9' with those"
+    name, _, args = method.partition(':')
+    if name not in METHODS: raise argparse.ArgumentTypeError(f"{method!r}: a method is one of {', '.join(METHODS)}, with settings as 'ELR:lam=1'")
+    try: return name, {k: float(v) for k, v in (a.split('=') for a in args.split(',') if a)}
+    except ValueError: raise argparse.ArgumentTypeError(f"{method!r}: settings are name=number, separated by commas") from None
+
 def table(runs, epochs=5, seeds=(0, 1, 2), valid=False) -> str:
-    "Markdown as in the README: one row per noise and method, mean ± sd over the seeds that ran"
+    "Markdown as in the README: one row per noise and method (its variants after it), mean ± sd over the seeds that ran"
     lines = ['| ' + ' | '.join(HEAD) + ' |', '|' + '---|' * len(HEAD)]
+    variants = sorted({r['method'] for r in runs.values() if 'method' in r} - set(METHODS))
     for noise in NOISES:
-        for method in METHODS:
+        for method in sorted([*METHODS, *variants], key=lambda m: (METHODS.index(m.partition(':')[0]), m)):
             rs = [runs[k] for s in seeds if (k := key(dict(noise=noise, method=method, seed=s, epochs=epochs, valid=valid))) in runs]
             if rs: lines.append(f"| {NAMES[noise]} | {method} | {','.join(str(r['seed']) for r in rs)} | " + _cells(rs))
     return '\n'.join(lines)
@@ -238,13 +248,16 @@ if __name__ == '__main__':
     p.add_argument('--epochs', type=int, nargs='+', default=[5], help='fine_tune(n) for each n')
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
     p.add_argument('--noises', nargs='+', default=list(NOISES), choices=NOISES)
-    p.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
+    p.add_argument('--methods', nargs='+', default=list(METHODS), help="CE, ELR, ELR+, SOP, or one with settings: 'ELR:lam=1'")
     p.add_argument('--valid', action='store_true', help='train and score on two parts of the training items (choosing settings)')
     p.add_argument('--rescore', action='store_true', help='recompute the scores of every recorded run from its saved arrays')
     p.add_argument('--scratch', action='store_true', help="the README's next-class run from scratch, ranked")
     p.add_argument('--table', action='store_true', help='print the tables of the recorded runs and stop')
     p.add_argument('--results', type=Path, default=Path(__file__).with_name('finetune_table.json'))
     args = p.parse_args()
+    for m in args.methods:
+        try: method_settings(m)
+        except argparse.ArgumentTypeError as e: p.error(str(e))
     settings = dict(backbone=BACKBONE, task=TASK)
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     if results.get('settings', settings) != settings:
