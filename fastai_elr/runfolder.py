@@ -127,7 +127,9 @@ def _sums(d) -> dict | None:
 
 def checkpoint_sums(ck) -> dict:
     "The checksums of the checkpoint `ck` and of its per-item file (an earlier version's unfingerprinted one too: a resume of such a run records it)"
-    ck = Path(ck); side = item_file(ck)
+    ck = Path(ck)
+    try: side = item_file(ck)
+    except BadInput: side = None   # none written: nothing per item to keep
     return {ck.name: sha256_file(ck)} | ({side.name: sha256_file(side)} if side is not None else {})
 
 def write_manifest(out, files, **extra):
