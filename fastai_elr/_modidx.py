@@ -263,6 +263,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'fastai_elr.identity.ItemIdentity._fix': ('identity.html#itemidentity._fix', 'fastai_elr/identity.py'),
                                      'fastai_elr.identity.ItemIdentity._matched': ( 'identity.html#itemidentity._matched',
                                                                                     'fastai_elr/identity.py'),
+                                     'fastai_elr.identity.ItemIdentity._rematch': ( 'identity.html#itemidentity._rematch',
+                                                                                    'fastai_elr/identity.py'),
                                      'fastai_elr.identity.ItemIdentity.match_items': ( 'identity.html#itemidentity.match_items',
                                                                                        'fastai_elr/identity.py'),
                                      'fastai_elr.identity.ItemIdentity.match_state': ( 'identity.html#itemidentity.match_state',

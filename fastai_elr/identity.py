@@ -109,17 +109,23 @@ class ItemIdentity:
     def _fix(self): return f"Call `learn.{self.name}.reset()` to start them afresh, or train on the data they were made for."
     def _matched(self, perm, where=''):
         warnings.warn(f"{type(self).__name__}: the training items are the ones its {self.state_name}{where} were made for, in another "
-                      f"order ({int((perm != torch.arange(len(perm))).sum()):,} of {len(perm):,} moved): matched to them by item.", stacklevel=3)
+                      f"order ({int((perm != torch.arange(len(perm))).sum()):,} of {len(perm):,} moved): matched to them by item.", stacklevel=4)
 
     def match_items(self):
         "Match the state to the learner's training items now: moved to them if their order changed, refused if they differ"
         if getattr(self.learn, 'train_iter', 0): return   # once per fit, at its first training epoch (fastai counts batches from 0 per fit)
         now, state = train_identity(self.learn), self.item_state()
         if state is None or now is None or self.items_made_for is None: self.items_made_for = now; return
-        try: perm = match_identity(self.items_made_for, now, self.state_name, self._fix())
-        except ValueError as e: raise ValueError(f"{type(self).__name__}: {e}") from None
-        if perm is not None: self.load_item_state(permute_rows(state, perm, self.item_dims)); self._matched(perm)
+        if (moved := self._rematch(state, self.items_made_for, now, self._fix())) is not state: self.load_item_state(moved)
         self.items_made_for = now
+
+    def _rematch(self, state, made, now, fix, where=''):
+        "`state` with its rows moved from the items `made` to the items `now` (with a warning where they moved); refused where the items differ"
+        try: perm = match_identity(made, now, self.state_name, fix)
+        except ValueError as e: raise ValueError(f"{type(self).__name__}: {e}") from None
+        if perm is None: return state
+        self._matched(perm, where)
+        return permute_rows(state, perm, self.item_dims)
 
     def state_with_identity(self):
         "`item_state()` with the identity of its items, as a checkpoint stores it"
@@ -136,8 +142,5 @@ class ItemIdentity:
             return state, now
         check_item_identity(made, f"the item identity of the {self.state_name}")
         if now is None: return state, made
-        try: perm = match_identity(made, now, self.state_name, "Load it with the training data it was made for, or load the weights "
-                                   "alone (`with_items=False`) and start the state afresh.")
-        except ValueError as e: raise ValueError(f"{type(self).__name__}: {e}") from None
-        if perm is not None: state = permute_rows(state, perm, self.item_dims); self._matched(perm, f' in {file}')
-        return state, now
+        return self._rematch(state, made, now, "Load it with the training data it was made for, or load the weights alone "
+                             "(`with_items=False`) and start the state afresh.", f' in {file}'), now
