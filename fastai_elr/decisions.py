@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from .checkpoint import atomic_write_text, fingerprint
 from .runfolder import run_id as folder_run_id
+from .config import ITEM_REF
 
 # %% auto #0
 __all__ = ['DECISIONS', 'UNREVIEWED', 'ReviewError', 'items_id', 'table_id', 'run_id', 'ReviewDB', 'read_decisions',
@@ -161,9 +162,9 @@ def read_decisions(db) -> pd.DataFrame:
 
 # %% ../nbs/10_decisions.ipynb #f1aeba8a
 def _item_keys(items, path=None) -> pd.Series:
-    "Items as the review names them: file names under `path` as absolute paths"
+    "Items as the review names them: file names under `path` as absolute paths, items of a built-in dataset ('fashion_mnist:3') as they are"
     items = pd.Series(items).astype(str)
-    return items if path is None else items.map(lambda f: os.path.abspath(os.path.join(path, f)))
+    return items if path is None else items.map(lambda f: f if ITEM_REF.match(f) else os.path.abspath(os.path.join(path, f)))
 
 def apply_decisions(df:pd.DataFrame, decisions, item_col='item', label_col='label', path=None) -> pd.DataFrame:
     "`df` with the review's labels in `label_col`, excluded items dropped, and a `decision` column"
