@@ -612,6 +612,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                  'fastai_elr/runfolder.py'),
                                       'fastai_elr.runfolder.check_free': ('runfolder.html#check_free', 'fastai_elr/runfolder.py'),
                                       'fastai_elr.runfolder.check_identity': ('runfolder.html#check_identity', 'fastai_elr/runfolder.py'),
+                                      'fastai_elr.runfolder.checkpoint_files': ( 'runfolder.html#checkpoint_files',
+                                                                                 'fastai_elr/runfolder.py'),
                                       'fastai_elr.runfolder.checkpoint_sums': ('runfolder.html#checkpoint_sums', 'fastai_elr/runfolder.py'),
                                       'fastai_elr.runfolder.clear_stale': ('runfolder.html#clear_stale', 'fastai_elr/runfolder.py'),
                                       'fastai_elr.runfolder.config_written': ('runfolder.html#config_written', 'fastai_elr/runfolder.py'),

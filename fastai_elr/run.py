@@ -25,7 +25,7 @@ from fastai.torch_core import trainable_params
 from .config import BadInput, one_line, DATASETS, REAL_NOISE, PLUS_KEYS, RUN_FILES, ITEM_REF, check_data, check_out, checkpoint_file, resolve_arch, method_settings, plus_schedule
 from .checkpoint import atomic_write, atomic_write_text
 from .runfolder import (run_lock, check_free, clear_stale, damaged, saved_settings, check_identity, check_checkpoint, checkpoint_sums,
-                                  item_file, write_manifest, set_aside, refuse_resume, settings_seal, os_error_line, MANIFEST, RECORD, REVIEW_DB)
+                                  checkpoint_files, write_manifest, set_aside, refuse_resume, settings_seal, os_error_line, MANIFEST, RECORD, REVIEW_DB)
 from .checkpoint import CheckpointError
 from .callback import ELRCallback
 from .plus import ELRPlusCallback
@@ -409,7 +409,7 @@ def write_results(learn, cfg, out, wall, log=print):
     plots = {'top_mislabeled.png': lambda: interp.plot_top_mislabeled(min(16, len(df))), 'noise_matrix.png': interp.plot_noise_matrix}
     if getattr(learn, 'memorization', None) is not None and learn.memorization.counts: plots['memorization.png'] = lambda: plot_memorization(learn)
     drawn = [name for name, plot in plots.items() if draw(plot, out/name, log)]
-    ck = [f.name for f in [out/'last.pth', item_file(out/'last.pth') if (out/'last.pth').is_file() else None] if f is not None]
+    ck = [f.name for f in checkpoint_files(out/'last.pth')]
     write_manifest(out, ['mislabeled.csv', 'metrics.json', *drawn, RECORD, *ck], run_id=cfg.get('run_id'), epoch=hist[-1]['epoch'] if hist else None)
     log(results_table(m))
 

@@ -12,8 +12,8 @@ from .config import BadInput, RUN_IDENTITY, changed_since
 # %% auto #0
 __all__ = ['LOCK', 'MANIFEST', 'RECORD', 'REVIEW_DB', 'lock_holder', 'check_free', 'run_lock', 'clear_stale', 'finished',
            'refuse_resume', 'item_file', 'run_state', 'saved_settings', 'check_identity', 'sha256_file',
-           'checkpoint_sums', 'write_manifest', 'settings_seal', 'config_written', 'damaged', 'check_checkpoint',
-           'run_id', 'set_aside', 'os_error_line']
+           'checkpoint_files', 'checkpoint_sums', 'write_manifest', 'settings_seal', 'config_written', 'damaged',
+           'check_checkpoint', 'run_id', 'set_aside', 'os_error_line']
 
 # %% ../nbs/08c_runfolder.ipynb #43ff90f3
 LOCK = '.lock'
@@ -125,12 +125,17 @@ def _sums(d) -> dict | None:
     s = d.get('sha256') if isinstance(d, dict) else None
     return s if isinstance(s, dict) and all(isinstance(v, str) for v in s.values()) else None
 
-def checkpoint_sums(ck) -> dict:
-    "The checksums of the checkpoint `ck` and of its per-item file (an earlier version's unfingerprinted one too: a resume of such a run records it)"
+def checkpoint_files(ck) -> list:
+    "The checkpoint `ck` and its per-item file (an earlier version's unfingerprinted one too), those that are there"
     ck = Path(ck)
+    if not ck.is_file(): return []
     try: side = item_file(ck)
     except BadInput: side = None   # none written: nothing per item to keep
-    return {ck.name: sha256_file(ck)} | ({side.name: sha256_file(side)} if side is not None else {})
+    return [ck] + ([side] if side is not None else [])
+
+def checkpoint_sums(ck) -> dict:
+    "The checksums of the checkpoint `ck` and of its per-item file: a resume of an earlier version's run records its unfingerprinted one"
+    return {f.name: sha256_file(f) for f in checkpoint_files(ck)}
 
 def write_manifest(out, files, **extra):
     "Write `out/manifest.json`: the checksum of each of `files` in `out` that is there, and `extra`; the last file of a run, in one rename"
