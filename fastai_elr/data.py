@@ -255,9 +255,10 @@ def folder_dls(path, rate:float=0.4, seed:int=0, noise_fn=symmetric_noise, train
 
 # %% ../nbs/07_data.ipynb #2fe79b17
 def _names_item(cell, folder) -> bool:
-    "Whether a CSV cell names an existing file in `folder` (or an absolute one) or an item of a built-in dataset"
-    s = str(cell).strip()
-    return bool(_REF.match(s)) or (folder is not None and s != '' and (Path(folder)/s).is_file())
+    "Whether a CSV cell names an item: an image file (by its extension, there or not), an existing file in `folder`, or an item of a built-in dataset"
+    s = str(cell).strip()   # a missing image is still an item, which the missing-file check then names: not a header to drop
+    return (bool(_REF.match(s)) or Path(s).suffix.lower() in image_extensions
+            or (folder is not None and s != '' and (Path(folder)/s).is_file()))
 
 def read_labels_csv(csv, fn_col=0, label_col=1, *cols, folder=None) -> pd.DataFrame:
     "The rows of the labels CSV `csv`, with or without a header row; a clear error where a column or a cell is missing"
